@@ -1,0 +1,1 @@
+"""Async client for the NemoVideo backend protocol (imports no Textual, no Rich)."""

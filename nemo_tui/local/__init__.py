@@ -1,0 +1,1 @@
+"""The built-in local backend: the NemoVideo protocol on loopback (optional extra `local`)."""
