@@ -1,0 +1,314 @@
+"""Decode the backend's short-key draft JSON (PROTOCOL.md §8) into plain objects, and describe it.
+
+Decoding is tolerant of anything JSON can hold: missing keys, wrong types, unknown track types,
+absurd numbers. The input is never modified and is kept in ``raw`` so that it can be sent back
+verbatim at export. Pure: no I/O, no textual/rich.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from nemo_tui.textsafe import safe_line
+
+__all__ = [
+    "Draft",
+    "Segment",
+    "Track",
+    "decode_draft",
+    "draft_json",
+    "format_seconds",
+    "is_exportable",
+    "segment_text",
+    "summarize",
+    "track_text",
+]
+
+#: Longest time accepted (100 days, in ms); larger values are clamped so sums never overflow
+#: a display and every time stays an exact int.
+MAX_MS = 100 * 24 * 3600 * 1000
+#: Largest canvas side accepted; beyond that a value is nonsense and dropped.
+MAX_SIDE = 100_000
+#: Segments listed per track in a summary before "… (+N more)".
+SUMMARY_SEGMENTS = 12
+#: Characters of one label shown in a summary.
+SUMMARY_LABEL_CHARS = 80
+
+_KINDS = {0: "video", 1: "audio", 7: "text"}
+_VOICE_WORDS = ("voice", "narration", "narrator", "voiceover", "speech", "旁白", "配音", "解说")
+
+
+@dataclass
+class Segment:
+    """One segment of a track; ``raw`` is the segment dict as received."""
+
+    start_ms: int
+    duration_ms: int
+    label: str  # name, else text, else src base name, else "segment N" (raw, not sanitized)
+    text: str | None
+    volume: float | None  # 0-1 (1 = 100 %)
+    src: str | None
+    raw: dict[str, Any] = field(repr=False)
+    label_is_text: bool = False  # the label is the segment's on-screen text (shown quoted)
+
+    @property
+    def end_ms(self) -> int:
+        """Where the segment ends, in ms."""
+        return self.start_ms + self.duration_ms
+
+
+@dataclass
+class Track:
+    """One track; ``kind`` is "video"/"audio"/"text"/"type N", ``role`` its display name."""
+
+    index: int  # position in the draft's ``t`` list (0-based)
+    type_code: int | None
+    kind: str
+    role: str  # "Video" | "BGM" | "Audio" | "Title" | "Text" | "Track type N"
+    segments: list[Segment]
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass
+class Draft:
+    """A decoded draft; ``raw`` is the exact input object (send it back unchanged)."""
+
+    duration_ms: int
+    title: str | None
+    width: int | None
+    height: int | None
+    tracks: list[Track]
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def segment_count(self) -> int:
+        """Number of segments over all tracks."""
+        return sum(len(t.segments) for t in self.tracks)
+
+
+def _num(value: Any) -> float | None:
+    """A finite number from an int, float or numeric string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(max(min(value, 10**18), -(10**18)))  # huge ints would overflow float()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        try:
+            f = float(value.strip())
+        except ValueError:
+            return None
+        return f if math.isfinite(f) else None
+    return None
+
+
+def _ms(value: Any) -> int | None:
+    """A time in ms clamped to [0, MAX_MS]; None when not a number."""
+    f = _num(value)
+    if f is None:
+        return None
+    return int(min(max(f, 0.0), MAX_MS))
+
+
+def _side(value: Any) -> int | None:
+    """A canvas width/height: a positive int up to MAX_SIDE, else None."""
+    f = _num(value)
+    if f is None or f < 1 or f > MAX_SIDE:
+        return None
+    return int(f)
+
+
+def _str(value: Any) -> str | None:
+    """A non-empty stripped string from a string or number; None otherwise."""
+    if isinstance(value, str):
+        s = value.strip()
+        return s or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _type_code(value: Any) -> int | None:
+    """The track type as an int (accepts 7, 7.0, "7")."""
+    f = _num(value)
+    if f is None or f != int(f):
+        return None
+    return int(f)
+
+
+def _base_name(src: str) -> str:
+    """The last path segment of a path or URL, without query or fragment."""
+    core = src.split("?", 1)[0].split("#", 1)[0].rstrip("/\\")
+    name = core.replace("\\", "/").rsplit("/", 1)[-1]
+    return name or src
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    """The ``m`` object, or {} when absent or not an object."""
+    m = obj.get("m")
+    return m if isinstance(m, dict) else {}
+
+
+def _field(m: dict[str, Any], seg: dict[str, Any], key: str) -> Any:
+    """A metadata field from ``m``, falling back to the segment itself."""
+    value = m.get(key)
+    return value if value is not None else seg.get(key)
+
+
+def _decode_segment(seg: dict[str, Any], number: int, start: int) -> Segment:
+    """Decode one segment dict; ``start`` is used when it has no valid ``s``."""
+    m = _meta(seg)
+    s = _ms(seg.get("s"))
+    dur = _ms(seg.get("d")) or 0
+    name = _str(_field(m, seg, "name"))
+    text = _str(_field(m, seg, "text"))
+    src = _str(_field(m, seg, "src"))
+    vol = _num(_field(m, seg, "volume"))
+    if vol is not None:
+        vol = min(max(vol, 0.0), 100.0)
+    label_is_text = False
+    if name:
+        label = name
+    elif text:
+        label, label_is_text = text, True
+    elif src:
+        label = _base_name(src)
+    else:
+        label = f"segment {number}"
+    return Segment(
+        start_ms=start if s is None else s,
+        duration_ms=min(dur, MAX_MS),
+        label=label,
+        text=text,
+        volume=vol,
+        src=src,
+        raw=seg,
+        label_is_text=label_is_text,
+    )
+
+
+def _role(kind: str, code: int | None, segments: list[Segment], seen_text: bool) -> str:
+    """The display role of a track."""
+    if kind == "video":
+        return "Video"
+    if kind == "audio":
+        for seg in segments[:50]:  # a voice track names itself early; don't scan huge tracks
+            low = seg.label.lower()
+            if any(w in low for w in _VOICE_WORDS):
+                return "Audio"
+        return "BGM"
+    if kind == "text":
+        return "Text" if seen_text else "Title"
+    return f"Track type {'?' if code is None else code}"
+
+
+def decode_draft(obj: Any) -> Draft | None:
+    """Decode a draft object; None when ``obj`` is None or not a JSON object."""
+    if not isinstance(obj, dict):
+        return None
+    m = _meta(obj)
+    raw_tracks = obj.get("t")
+    tracks: list[Track] = []
+    seen_text = False
+    content_end = 0
+    if isinstance(raw_tracks, list):
+        for index, raw_track in enumerate(raw_tracks):
+            if not isinstance(raw_track, dict):
+                continue
+            code = _type_code(raw_track.get("tt"))
+            kind = _KINDS.get(code, f"type {'?' if code is None else code}")  # type: ignore[arg-type]
+            segments: list[Segment] = []
+            raw_segs = raw_track.get("sg")
+            cursor = 0
+            if isinstance(raw_segs, list):
+                for number, seg in enumerate(raw_segs, 1):
+                    if not isinstance(seg, dict):
+                        continue
+                    segment = _decode_segment(seg, number, cursor)
+                    # Clamped so that a chain of huge segments cannot run past MAX_MS.
+                    cursor = min(segment.end_ms, MAX_MS)
+                    content_end = max(content_end, cursor)
+                    segments.append(segment)
+            role = _role(kind, code, segments, seen_text)
+            seen_text = seen_text or kind == "text"
+            tracks.append(Track(index, code, kind, role, segments, raw_track))
+    duration = _ms(obj.get("d"))
+    return Draft(
+        duration_ms=content_end if duration is None else duration,
+        title=_str(m.get("title")),
+        width=_side(m.get("width")),
+        height=_side(m.get("height")),
+        tracks=tracks,
+        raw=obj,
+    )
+
+
+def is_exportable(raw: Any) -> bool:
+    """True when the raw draft has a track list with at least one non-empty segment list (§8)."""
+    if not isinstance(raw, dict):
+        return False
+    tracks = raw.get("t")
+    if not isinstance(tracks, list):
+        return False
+    return any(isinstance(t, dict) and isinstance(t.get("sg"), list) and t["sg"] for t in tracks)
+
+
+def format_seconds(ms: int) -> str:
+    """Milliseconds as trimmed seconds without unit: 10000 → "10", 2500 → "2.5"."""
+    if ms % 1000 == 0:
+        return str(ms // 1000)
+    return f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def segment_text(seg: Segment) -> str:
+    """One segment as shown in summaries: ``label (0-10s, 35%)``; label made safe, quoted if text."""
+    label = safe_line(seg.label, max_len=SUMMARY_LABEL_CHARS)
+    if seg.label_is_text:
+        label = f'"{label}"'
+    span = f"{format_seconds(seg.start_ms)}-{format_seconds(seg.end_ms)}s"
+    if seg.volume is not None:
+        span += f", {int(seg.volume * 100 + 0.5)}%"
+    return f"{label} ({span})"
+
+
+def track_text(track: Track) -> str:
+    """One track as shown in summaries: ``Video: a (0-5s), b (5-10s)``."""
+    if not track.segments:
+        return f"{track.role}: (empty)"
+    shown = [segment_text(s) for s in track.segments[:SUMMARY_SEGMENTS]]
+    more = len(track.segments) - len(shown)
+    if more > 0:
+        shown.append(f"… (+{more} more)")
+    return f"{track.role}: {', '.join(shown)}"
+
+
+def summarize(draft: Draft | None) -> str:
+    """The seed's one-line timeline summary; ``Timeline is empty.`` without tracks."""
+    if draft is None or not draft.tracks:
+        return "Timeline is empty."
+    n = len(draft.tracks)
+    parts = [f"{i}. {track_text(t)}" for i, t in enumerate(draft.tracks, 1)]
+    return f"Timeline ({n} track{'' if n == 1 else 's'}): " + " ".join(parts)
+
+
+def draft_json(draft: Draft | None) -> dict[str, Any]:
+    """The CLI ``state --json`` object minus ``draft``: summary, duration_ms, tracks."""
+    if draft is None:
+        return {"summary": summarize(None), "duration_ms": 0, "tracks": []}
+    return {
+        "summary": summarize(draft),
+        "duration_ms": draft.duration_ms,
+        "tracks": [
+            {
+                "type": t.kind,
+                "segments": [
+                    {"start_ms": s.start_ms, "duration_ms": s.duration_ms, "label": s.label}
+                    for s in t.segments
+                ],
+            }
+            for t in draft.tracks
+        ],
+    }
