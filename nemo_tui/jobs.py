@@ -1,0 +1,293 @@
+"""Render jobs: persisted records and the polling watcher shared by the CLI and the studio.
+
+A render belongs to the token: a client that forgets a job id orphans it, so every job is kept
+in `<state>/jobs.json` (0600, written atomically on every change) until the user forgets it.
+No Textual, no Rich.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nemo_tui.api.errors import (
+    DownloadError,
+    NemoError,
+    NetworkError,
+    ProtocolError,
+    ServerError,
+)
+from nemo_tui.api.models import RenderStatus
+from nemo_tui.store import file_lock, now_iso, read_json, write_json
+
+if TYPE_CHECKING:
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.config import AppPaths
+
+log = logging.getLogger(__name__)
+
+FINISHED = ("completed", "failed", "cancelled", "lost")
+MAX_BACKOFF = 60.0  # seconds: the longest pause between polls while the server is failing
+DOWNLOAD_ATTEMPTS = 3
+
+
+@dataclass
+class RenderJob:
+    """One export the client started, as last seen."""
+
+    id: str
+    api_url: str
+    session_id: str
+    status: str = "pending"
+    """pending / processing / completed / failed / cancelled, or "lost" (server forgot the id)."""
+    progress: int | None = None
+    """Render progress 0-100 reported by the server."""
+    url: str | None = None
+    """Download URL once completed (no auth needed)."""
+    path: str | None = None
+    """Local file once downloaded."""
+    error: str | None = None
+    """Last problem: the server's failure text, or a polling/download error being retried."""
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+    output_dir: str | None = None
+    """Where the finished file goes."""
+    download_progress: int | None = None
+    """Download progress 0-100 (None before the download starts or when the size is unknown)."""
+
+    @property
+    def finished(self) -> bool:
+        """True when nothing more will happen on the server side."""
+        return self.status in FINISHED
+
+    @property
+    def downloaded(self) -> bool:
+        """True when the file has been saved locally."""
+        return self.path is not None
+
+    @classmethod
+    def from_status(cls, status: RenderStatus, *, api_url: str, session_id: str,
+                    output_dir: Path | str | None = None) -> RenderJob:
+        """A new job from the server's reply to the render request."""
+        return cls(id=status.id, api_url=api_url, session_id=session_id, status=status.status,
+                   progress=status.progress, url=status.url, error=status.error,
+                   output_dir=str(output_dir) if output_dir is not None else None)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RenderJob | None:
+        """Tolerant decoding of a stored job; None when id/api_url/session_id are unusable."""
+        if not isinstance(data, dict):
+            return None
+        if not all(isinstance(data.get(k), str) for k in ("id", "api_url", "session_id")):
+            return None
+        known = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in data.items() if k in known}
+        for key in ("progress", "download_progress"):
+            if not isinstance(kw.get(key), int) or isinstance(kw.get(key), bool):
+                kw[key] = None
+        for key in ("status", "created_at", "updated_at"):
+            if not isinstance(kw.get(key), str):
+                kw.pop(key, None)
+        for key in ("url", "path", "error", "output_dir"):
+            if not isinstance(kw.get(key), str):
+                kw[key] = None
+        return cls(**kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+class JobStore:
+    """All render jobs of all sessions and API URLs, in one JSON file."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        """Bind to `<state>/jobs.json`; read lazily."""
+        self.path = paths.state_dir / "jobs.json"
+        self.warning: str | None = None
+        """Set when a corrupt file was set aside; the caller may show it once."""
+
+    def _read(self) -> list[RenderJob]:
+        """Read the file; a corrupt file is kept as `.corrupt` and the store starts empty."""
+        try:
+            data = read_json(self.path)
+        except (OSError, ValueError):
+            data = False  # marks "corrupt": not None (missing) and not a dict
+        if data is None:
+            return []
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
+            corrupt = self.path.with_name(self.path.name + ".corrupt")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, corrupt)
+            self.warning = (f"The render job list {self.path} was damaged; it was kept as "
+                            f"{corrupt.name} and a new list was started.")
+            log.warning("%s", self.warning)
+            return []
+        return [job for job in map(RenderJob.from_dict, data["jobs"]) if job is not None]
+
+    def _write(self, jobs: list[RenderJob]) -> None:
+        """Replace the file atomically."""
+        write_json(self.path, {"version": 1, "jobs": [j.to_dict() for j in jobs]})
+
+    def load(self) -> list[RenderJob]:
+        """All jobs, oldest first."""
+        with file_lock(self.path):
+            return self._read()
+
+    def get(self, job_id: str) -> RenderJob | None:
+        """One job by id."""
+        return next((j for j in self.load() if j.id == job_id), None)
+
+    def save(self, jobs: list[RenderJob]) -> None:
+        """Replace the whole list."""
+        with file_lock(self.path):
+            self._write(jobs)
+
+    def upsert(self, job: RenderJob) -> None:
+        """Insert or replace one job (merged with what other processes wrote meanwhile)."""
+        with file_lock(self.path):
+            jobs = self._read()
+            for i, old in enumerate(jobs):
+                if old.id == job.id:
+                    jobs[i] = replace(job)
+                    break
+            else:
+                jobs.append(replace(job))
+            self._write(jobs)
+
+    def forget(self, job_id: str) -> bool:
+        """Remove one job; True if it was there."""
+        with file_lock(self.path):
+            jobs = self._read()
+            kept = [j for j in jobs if j.id != job_id]
+            if len(kept) != len(jobs):
+                self._write(kept)
+            return len(kept) != len(jobs)
+
+
+def _is_transient(exc: NemoError) -> bool:
+    """Errors worth polling through: network faults, 5xx, garbled replies (proxies, HTML)."""
+    return isinstance(exc, (NetworkError, ServerError, ProtocolError)) and exc.http_status != 404
+
+
+async def watch_job(
+    client: NemoClient,
+    job: RenderJob,
+    store: JobStore,
+    *,
+    interval: float,
+    on_update: Callable[[RenderJob], None] | None = None,
+    download: bool = True,
+    output_dir: Path | None = None,
+    max_errors: int | None = None,
+) -> RenderJob:
+    """Poll `job` until it finishes, persisting every change, then download the file.
+
+    Network errors and 5xx keep the watch going (with capped backoff; the error is shown in
+    `job.error`) unless `max_errors` consecutive failures happen, then the last one is raised.
+    An unknown id (404) ends the watch with status "lost". Cancel the task to stop watching:
+    the job stays stored and can be watched again later.
+    """
+    def changed() -> None:
+        job.updated_at = now_iso()
+        store.upsert(job)
+        if on_update is not None:
+            on_update(job)
+
+    failures = 0
+    while not job.finished:
+        try:
+            status = await client.poll_render(job.id)
+        except NemoError as exc:
+            if exc.http_status == 404 or exc.code == 404:
+                job.status = "lost"
+                job.error = (f"The server no longer knows render {job.id}; it may have expired. "
+                             "Start a new export.")
+                changed()
+                return job
+            if not _is_transient(exc):
+                job.error = str(exc)
+                changed()
+                raise
+            failures += 1
+            job.error = f"{exc} (still trying)"
+            changed()
+            if max_errors is not None and failures >= max_errors:
+                raise
+            await asyncio.sleep(min(interval * 2 ** (failures - 1), max(MAX_BACKOFF, interval)))
+            continue
+        had_error = failures > 0
+        failures = 0
+        if _apply_status(job, status) or had_error:
+            changed()
+        if not job.finished:
+            await asyncio.sleep(interval)
+
+    if job.status == "completed" and download and job.path is None:
+        dest = output_dir or (Path(job.output_dir) if job.output_dir else Path.cwd())
+        await _download(client, job, dest, changed, on_update)
+    return job
+
+
+def _apply_status(job: RenderJob, status: RenderStatus) -> bool:
+    """Copy the server's view into the job; True if anything changed."""
+    before = (job.status, job.progress, job.url, job.error)
+    job.status = status.status or job.status
+    if status.progress is not None:
+        job.progress = max(0, min(100, int(status.progress)))
+    if status.status == "completed":
+        job.progress = 100
+    job.url = status.url or job.url
+    job.error = status.error
+    return before != (job.status, job.progress, job.url, job.error)
+
+
+async def _download(client: NemoClient, job: RenderJob, dest: Path,
+                    changed: Callable[[], None],
+                    on_update: Callable[[RenderJob], None] | None) -> None:
+    """Download the finished render into `dest`, retrying network faults a few times."""
+    last_saved = -100
+
+    def progress(done: int, total: int | None) -> None:
+        nonlocal last_saved
+        pct = int(done * 100 / total) if total else None
+        if pct == job.download_progress:
+            return
+        job.download_progress = pct
+        # persist in 10 % steps; the live view gets every change through on_update
+        if pct is not None and pct - last_saved >= 10:
+            last_saved = pct
+            changed()
+        elif on_update is not None:
+            on_update(job)
+
+    status = RenderStatus(id=job.id, status=job.status, progress=job.progress, url=job.url,
+                          error=None, duration=None, size=None, raw={})
+    job.output_dir = str(dest)
+    for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+        job.download_progress = 0
+        changed()
+        try:
+            path = await client.download_render(status, dest, progress=progress)
+        except (NetworkError, ServerError) as exc:
+            job.error = f"Download failed: {exc}"
+            changed()
+            if attempt == DOWNLOAD_ATTEMPTS:
+                raise DownloadError(job.error) from None
+            await asyncio.sleep(attempt)
+            continue
+        except NemoError as exc:
+            job.error = str(exc)
+            changed()
+            raise
+        job.path = str(path)
+        job.download_progress = 100
+        job.error = None
+        changed()
+        return
