@@ -114,7 +114,7 @@ def find_timeline() -> type | None:
             mod = importlib.import_module(mod_name)
         except ImportError:
             continue
-        for attr in ("TimelineView", "Timeline", "TimelinePanel", "TimelineTree"):
+        for attr in ("TimelinePane", "TimelineView", "Timeline", "TimelinePanel"):
             if isinstance(getattr(mod, attr, None), type):
                 return getattr(mod, attr)
     return None
