@@ -18,11 +18,13 @@ __all__ = [
     "Segment",
     "Track",
     "decode_draft",
+    "display_label",
     "draft_json",
     "format_seconds",
     "is_exportable",
     "segment_text",
     "summarize",
+    "time_span",
     "track_text",
 ]
 
@@ -263,12 +265,21 @@ def format_seconds(ms: int) -> str:
     return f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
 
 
+def display_label(seg: Segment) -> str:
+    """The segment's label made safe for one line, shortened, and quoted if it is on-screen text."""
+    label = safe_line(seg.label, max_len=SUMMARY_LABEL_CHARS)
+    return f'"{label}"' if seg.label_is_text else label
+
+
+def time_span(seg: Segment) -> str:
+    """The segment's time span: ``0-2.5s``."""
+    return f"{format_seconds(seg.start_ms)}-{format_seconds(seg.end_ms)}s"
+
+
 def segment_text(seg: Segment) -> str:
     """One segment as shown in summaries: ``label (0-10s, 35%)``; label made safe, quoted if text."""
-    label = safe_line(seg.label, max_len=SUMMARY_LABEL_CHARS)
-    if seg.label_is_text:
-        label = f'"{label}"'
-    span = f"{format_seconds(seg.start_ms)}-{format_seconds(seg.end_ms)}s"
+    label = display_label(seg)
+    span = time_span(seg)
     if seg.volume is not None:
         span += f", {int(seg.volume * 100 + 0.5)}%"
     return f"{label} ({span})"
