@@ -62,7 +62,7 @@ def _match_tracks(old: list[Track], new: list[Track]) -> tuple[list[tuple[Track,
 
 def _match_segments(old: list[Segment], new: list[Segment]) -> tuple[
         list[tuple[Segment, Segment] | None], list[Segment]]:
-    """Pair segments in linear time: same label first (in order), then leftovers by position.
+    """Pair segments in linear time: same label first (in order), then leftovers at one position.
 
     Returns, for each new segment, its old partner or None (added), and the removed old ones.
     """
@@ -77,13 +77,12 @@ def _match_segments(old: list[Segment], new: list[Segment]) -> tuple[
             i = queue.popleft()
             partner[j] = i
             used[i] = True
-    # Relabelled segments: pair what is left, in order, so a rename is not "- a" and "+ b".
-    free_old = deque(i for i, u in enumerate(used) if not u)
-    for j in range(len(new)):
-        if partner[j] is None and free_old:
-            i = free_old.popleft()
-            partner[j] = i
-            used[i] = True
+    # Relabelled segments: an unmatched pair at the same position is one segment renamed (not
+    # "- a" and "+ b"); unmatched ones elsewhere really were removed and added.
+    for j in range(min(len(new), len(old))):
+        if partner[j] is None and not used[j]:
+            partner[j] = j
+            used[j] = True
     pairs = [None if p is None else (old[p], new[j]) for j, p in enumerate(partner)]
     removed = [old[i] for i, u in enumerate(used) if not u]
     return pairs, removed

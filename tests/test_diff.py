@@ -90,6 +90,10 @@ def test_segments_retimed_relabelled_added_removed() -> None:
         "Video: b 5-10s → 7-12s",
         "Video: c 10-15s → 12-17s",
     ]
+    two = {"t": [{"tt": 0, "sg": [{"d": 1000, "m": {"name": "a"}}, {"d": 1000, "m": {"name": "b"}}]}]}
+    two_new = copy.deepcopy(two)
+    two_new["t"][0]["sg"][1]["m"]["name"] = "z"
+    assert diff_drafts(_d(two), _d(two_new)) == ["Video: b → z"]
     renamed = copy.deepcopy(SEED)
     renamed["t"][2]["sg"][0]["m"]["text"] = "Night Lights"
     assert diff_drafts(_d(SEED), _d(renamed)) == ['Title: "Urban Dreams" → "Night Lights"']
@@ -115,7 +119,8 @@ def test_huge_drafts_linear_and_capped() -> None:
     elapsed = time.perf_counter() - t0
     assert elapsed < 2.0  # loose: guards against an O(n²) matcher (that takes minutes)
     assert len(lines) == MAX_LINES_PER_TRACK + 1
-    assert lines[0] == "Video: s1 1-2s → 0-1s"  # every kept segment moved one second earlier
+    assert lines[0] == "- Video: s0 (0-1s)"
+    assert lines[1] == "Video: s1 1-2s → 0-1s"  # every kept segment moved one second earlier
     assert lines[-1].startswith("Video: … ") and lines[-1].endswith("more changes")
 
 
