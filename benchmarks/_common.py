@@ -369,3 +369,46 @@ def studio_argv(*args: str) -> list[str]:
     if script.exists():
         return [str(script), *args]
     return [PYTHON, "-c", "import sys; from nemo_tui.cli import main; sys.exit(main())", *args]
+
+
+class ConnectionCounter:
+    """A counting TCP relay in front of a backend (benchmarks/_tcp_counter.py, own process)."""
+
+    def __init__(self, target_port: int, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        fd, name = tempfile.mkstemp(prefix="nemo-bench-conns-")
+        os.close(fd)
+        self.log = Path(name)
+        self.proc = subprocess.Popen(
+            [PYTHON, str(BENCH_DIR / "_tcp_counter.py"), str(self.port), str(target_port),
+             str(self.log)], env=env, stdin=subprocess.PIPE, start_new_session=True)
+
+    def count(self) -> int:
+        """Connections accepted so far."""
+        try:
+            return len(self.log.read_text(encoding="ascii").splitlines())
+        except OSError:
+            return 0
+
+    def __enter__(self) -> Self:
+        if not wait_port(self.port):
+            self.close()
+            raise RuntimeError("connection counter did not start")
+        self.log.write_text("", encoding="ascii")  # forget wait_port's probe connection
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the relay and delete its log."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            kill_group(self.proc.pid)
+            self.proc.wait(5)
+        self.log.unlink(missing_ok=True)
