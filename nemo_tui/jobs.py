@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,9 +194,10 @@ async def watch_job(
     An unknown id (404) ends the watch with status "lost". Cancel the task to stop watching:
     the job stays stored and can be watched again later.
     """
-    def changed() -> None:
+    async def changed() -> None:
         job.updated_at = now_iso()
-        store.upsert(job)
+        # the write fsyncs: keep it off the event loop (the studio shares it)
+        await asyncio.to_thread(store.upsert, replace(job))
         if on_update is not None:
             on_update(job)
 
@@ -209,15 +210,15 @@ async def watch_job(
                 job.status = "lost"
                 job.error = (f"The server no longer knows render {job.id}; it may have expired. "
                              "Start a new export.")
-                changed()
+                await changed()
                 return job
             if not _is_transient(exc):
                 job.error = str(exc)
-                changed()
+                await changed()
                 raise
             failures += 1
             job.error = f"{exc} (still trying)"
-            changed()
+            await changed()
             if max_errors is not None and failures >= max_errors:
                 raise
             await asyncio.sleep(min(interval * 2 ** (failures - 1), max(MAX_BACKOFF, interval)))
@@ -225,7 +226,7 @@ async def watch_job(
         had_error = failures > 0
         failures = 0
         if _apply_status(job, status) or had_error:
-            changed()
+            await changed()
         if not job.finished:
             await asyncio.sleep(interval)
 
@@ -249,45 +250,39 @@ def _apply_status(job: RenderJob, status: RenderStatus) -> bool:
 
 
 async def _download(client: NemoClient, job: RenderJob, dest: Path,
-                    changed: Callable[[], None],
+                    changed: Callable[[], Awaitable[None]],
                     on_update: Callable[[RenderJob], None] | None) -> None:
     """Download the finished render into `dest`, retrying network faults a few times."""
-    last_saved = -100
 
     def progress(done: int, total: int | None) -> None:
-        nonlocal last_saved
-        pct = int(done * 100 / total) if total else None
-        if pct == job.download_progress:
-            return
-        job.download_progress = pct
-        # persist in 10 % steps; the live view gets every change through on_update
-        if pct is not None and pct - last_saved >= 10:
-            last_saved = pct
-            changed()
-        elif on_update is not None:
-            on_update(job)
+        pct = min(100, int(done * 100 / total)) if total else None
+        if pct != job.download_progress:
+            # only the live view gets each step; the store gets the start and the end
+            job.download_progress = pct
+            if on_update is not None:
+                on_update(job)
 
     status = RenderStatus(id=job.id, status=job.status, progress=job.progress, url=job.url,
                           error=None, duration=None, size=None, raw={})
     job.output_dir = str(dest)
     for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
         job.download_progress = 0
-        changed()
+        await changed()
         try:
             path = await client.download_render(status, dest, progress=progress)
         except (NetworkError, ServerError) as exc:
             job.error = f"Download failed: {exc}"
-            changed()
+            await changed()
             if attempt == DOWNLOAD_ATTEMPTS:
                 raise DownloadError(job.error) from None
             await asyncio.sleep(attempt)
             continue
         except NemoError as exc:
             job.error = str(exc)
-            changed()
+            await changed()
             raise
         job.path = str(path)
         job.download_progress = 100
         job.error = None
-        changed()
+        await changed()
         return

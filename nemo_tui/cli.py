@@ -1,0 +1,494 @@
+"""The `nemo-tui` command line (CLI.md): subcommands, the studio entry, exit codes.
+
+Textual is imported only when the studio starts, httpx/the client only when a command needs
+the network. Errors are one or two plain sentences on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from nemo_tui import __version__
+from nemo_tui.api.errors import NemoError
+from nemo_tui.config import Settings, load_settings
+from nemo_tui.textsafe import safe_line, safe_text
+
+if TYPE_CHECKING:
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.jobs import RenderJob
+
+PROG = "nemo-tui"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DROPPED_STREAM = ("The connection was lost while the agent was answering; the message was not "
+                  "sent again. Run `nemo-tui state` to see whether the edit was applied.")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class UsageError(NemoError):
+    """Bad command-line input noticed by nemo-tui itself (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports errors as one `nemo-tui: …` sentence (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print a short usage error and exit 2."""
+        self.exit(EXIT_USAGE, f"{PROG}: {message}. Run `{PROG} --help` for usage.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; global options are accepted before or after the subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's copy must not reset a value given before the subcommand
+    common.add_argument("--api-url", metavar="URL", default=argparse.SUPPRESS,
+                        help="backend base URL (default: NEMO_API_URL, config, or NemoVideo's)")
+    common.add_argument("--local", action="store_true", default=argparse.SUPPRESS,
+                        help="start the built-in backend on a free loopback port and use it")
+    common.add_argument("--new-session", action="store_true", default=argparse.SUPPRESS,
+                        help="start a new session instead of reusing the current one")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON on stdout (one object per line for ask)")
+    parser = _Parser(prog=PROG, parents=[common],
+                     description="A keyboard-driven terminal studio for NemoVideo. "
+                                 "Without a command, the studio starts.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    ask = sub.add_parser("ask", parents=[common], help="one chat turn; streams the answer")
+    ask.add_argument("text", nargs="+", metavar="TEXT", help="what to ask the agent")
+    sub.add_parser("state", parents=[common], help="the session's timeline")
+    sub.add_parser("credits", parents=[common], help="available / frozen / total credits")
+    up = sub.add_parser("upload", parents=[common], help="upload files and/or URLs")
+    up.add_argument("items", nargs="+", metavar="PATH_OR_URL")
+    exp = sub.add_parser("export", parents=[common], help="start a render of the timeline")
+    exp.add_argument("--wait", action="store_true", help="wait for it and download the MP4")
+    exp.add_argument("--output", metavar="DIR", type=Path, default=None,
+                     help="where to save the MP4 (default: the current directory)")
+    sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
+    srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
+    srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    return parser
+
+
+class Output:
+    """Writes results to stdout and messages to stderr; knows the secrets to redact."""
+
+    def __init__(self, json_mode: bool) -> None:
+        """`json_mode`: stdout carries JSON only."""
+        self.json_mode = json_mode
+        self.secrets: list[str] = []
+
+    def redact(self, text: str) -> str:
+        """Hide any known secret that slipped into a message."""
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def out(self, text: str = "", end: str = "\n") -> None:
+        """Human text on stdout (already made safe by the caller)."""
+        sys.stdout.write(self.redact(text) + end)
+        sys.stdout.flush()
+
+    def json(self, obj: Any) -> None:
+        """One JSON document on one line; ASCII-only, so no raw control byte reaches a tty."""
+        sys.stdout.write(self.redact(json.dumps(obj, ensure_ascii=True)) + "\n")
+        sys.stdout.flush()
+
+    def err(self, text: str) -> None:
+        """A `nemo-tui: …` message on stderr."""
+        sys.stderr.write(f"{PROG}: {self.redact(safe_text(text))}\n")
+        sys.stderr.flush()
+
+    def note(self, text: str) -> None:
+        """A human progress/activity line on stderr (not in JSON mode)."""
+        if not self.json_mode:
+            sys.stderr.write(self.redact(safe_line(text)) + "\n")
+            sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `nemo-tui` script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    output = Output(bool(getattr(args, "json", False)))
+    try:
+        return _dispatch(args, output)
+    except KeyboardInterrupt:
+        output.err("Interrupted.")
+        return EXIT_INTERRUPTED
+    except NemoError as exc:
+        output.err(str(exc))
+        return exc.exit_code
+    except BrokenPipeError:
+        # stdout went away (e.g. piped into `head`): nothing left to say to anyone
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAIL
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        output.err(f"{exc.strerror or exc}{where}.")
+        return EXIT_FAIL
+    except Exception as exc:  # last resort: one sentence instead of a traceback
+        if os.environ.get("NEMO_DEBUG"):
+            raise
+        output.err(f"Unexpected error ({type(exc).__name__}: {exc}). "
+                   "Set NEMO_DEBUG=1 to see details, and please report it.")
+        return EXIT_FAIL
+
+
+def _dispatch(args: argparse.Namespace, output: Output) -> int:
+    """Resolve settings and run the chosen command (or the studio)."""
+    flags = {"api_url": getattr(args, "api_url", None), "local": getattr(args, "local", None),
+             "new_session": getattr(args, "new_session", None)}
+    command = args.command
+    if command == "serve-local":
+        return _serve_local(args, output)
+    settings = load_settings(flags)
+    if settings.env_token:
+        output.secrets.append(settings.env_token)
+    if command == "jobs":
+        return _jobs(settings, output)
+    backend = None
+    if settings.local:
+        from nemo_tui.services import start_local_backend
+
+        settings, backend = start_local_backend(settings)
+    try:
+        if command is None:
+            return _studio(settings, output)
+        return asyncio.run(_run_command(args, settings, output))
+    finally:
+        if backend is not None:
+            backend.stop()
+
+
+def _studio(settings: Settings, output: Output) -> int:
+    """Start the Textual studio (Textual is imported only here)."""
+    try:
+        from nemo_tui.ui.app import run_studio
+    except ImportError:
+        output.err("The studio is not available in this build; use the subcommands "
+                   f"(see `{PROG} --help`).")
+        return EXIT_FAIL
+    return int(run_studio(settings) or 0)
+
+
+async def _run_command(args: argparse.Namespace, settings: Settings, output: Output) -> int:
+    """Run one network command with a client that is always closed."""
+    if args.command == "upload":
+        urls, paths = _split_upload_items(args.items)  # pre-checks before any request
+    if args.command == "export" and args.output is not None:
+        _check_output_dir(args.output)
+    from nemo_tui.services import build_client
+
+    client = build_client(settings)
+    try:
+        if args.command == "ask":
+            return await _ask(client, settings, output, " ".join(args.text))
+        if args.command == "state":
+            return await _state(client, output)
+        if args.command == "credits":
+            return await _credits(client, output)
+        if args.command == "upload":
+            return await _upload(client, output, paths, urls)
+        if args.command == "export":
+            return await _export(client, settings, output, wait=args.wait, output_dir=args.output)
+        raise UsageError(f"Unknown command {args.command!r}.")
+    finally:
+        token = getattr(client, "token", None)
+        if token is not None:
+            output.secrets.append(token.token)
+        await client.aclose()
+
+
+_ACTIVITY = {"generate_video": "generating video", "generate_music": "generating music",
+             "edit_multitrack": "editing the timeline", "ask_question": "asking a question"}
+
+
+def _activity(name: str) -> str:
+    """A short human description of a tool call."""
+    for prefix, text in _ACTIVITY.items():
+        if name.startswith(prefix):
+            return f"… {text}"
+    return f"… working ({name})"
+
+
+async def _ask(client: NemoClient, settings: Settings, output: Output, message: str) -> int:
+    """One chat turn: visible text streamed to stdout, each piece printed once."""
+    from nemo_tui.api import models as m
+    from nemo_tui.api.errors import StreamDroppedError
+    from nemo_tui.store import SessionStore, TranscriptStore
+
+    session = await client.ensure_session()
+    transcript = TranscriptStore(settings.paths, settings.api_url, session.session_id)
+    await asyncio.to_thread(transcript.append, "user", message)
+    shown = ""  # safe text of the current message already on stdout
+    raw_chunks = ""  # the same, as received (for the transcript / JSON)
+    texts: list[str] = []
+    exit_code = EXIT_OK
+
+    def finish_message(text: str) -> None:
+        nonlocal shown, raw_chunks
+        texts.append(text)
+        transcript.append("agent", text)
+        if output.json_mode:
+            output.json({"type": "text", "text": text})
+        else:
+            safe = safe_text(text)
+            # the final text replaces the chunks: print only what the chunks did not show
+            rest = safe[len(shown):] if safe.startswith(shown) else ("\n" if shown else "") + safe
+            output.out(rest)
+        shown = raw_chunks = ""
+
+    try:
+        async for event in client.stream_turn(message):
+            if isinstance(event, m.TextChunk):
+                raw_chunks += event.text
+                if not output.json_mode:
+                    piece = safe_text(event.text)
+                    shown += piece
+                    output.out(piece, end="")
+            elif isinstance(event, m.TextFinal):
+                finish_message(event.text)
+            elif isinstance(event, m.ToolCall):
+                if output.json_mode:
+                    output.json({"type": "tool", "name": event.name})
+                output.note(_activity(event.name))
+            elif isinstance(event, m.StillWorking):
+                output.note("⏳ Still working...")
+            elif isinstance(event, m.StreamError):
+                transcript.append("error", event.message)
+                if output.json_mode:
+                    output.json({"type": "error", "message": event.message})
+                output.err(f"The agent reported an error: {event.message}")
+                exit_code = EXIT_FAIL
+            elif isinstance(event, m.SessionReplaced):
+                transcript = TranscriptStore(settings.paths, settings.api_url,
+                                             event.new_session.session_id)
+                output.note("The previous session was not found; a new session was started.")
+            elif isinstance(event, m.TurnEnd):
+                if raw_chunks:  # chunks without a final message: they are the message
+                    finish_message(raw_chunks)
+                if event.reason == "timeout":
+                    output.err("The agent sent nothing but heartbeats for too long; the turn "
+                               "was ended. Run `nemo-tui state` to see what changed.")
+                    exit_code = EXIT_FAIL
+                elif event.reason == "error":
+                    exit_code = EXIT_FAIL
+                elif not event.had_text and not texts:
+                    await _no_text_summary(client, output, transcript)
+    except StreamDroppedError:
+        if shown:
+            output.out("")
+        if output.json_mode:
+            output.json({"type": "error", "message": DROPPED_STREAM})
+        output.err(DROPPED_STREAM)
+        return EXIT_FAIL
+    finally:
+        with contextlib.suppress(OSError, NemoError):
+            sid = client.session.session_id if client.session else session.session_id
+            SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
+    return exit_code
+
+
+async def _no_text_summary(client: NemoClient, output: Output, transcript: Any) -> None:
+    """After a turn without text: fetch the state and say what the timeline is now."""
+    from nemo_tui.draft import decode_draft, summarize
+
+    state = await client.state()
+    summary = summarize(decode_draft(state.draft))
+    transcript.append("system", summary)
+    if output.json_mode:
+        output.json({"type": "summary", "text": summary})
+    else:
+        output.out(f"Done. {safe_text(summary)}")
+
+
+async def _state(client: NemoClient, output: Output) -> int:
+    """Print the session's timeline summary (or its JSON form)."""
+    from nemo_tui.draft import decode_draft, draft_json, summarize
+
+    state = await client.state()
+    draft = decode_draft(state.draft)
+    if output.json_mode:
+        output.json({**draft_json(draft), "draft": state.draft})
+    else:
+        output.out(safe_text(summarize(draft)))
+    return EXIT_OK
+
+
+async def _credits(client: NemoClient, output: Output) -> int:
+    """Print the credit balance."""
+    credits = await client.credits()
+    if output.json_mode:
+        output.json({"available": credits.available, "frozen": credits.frozen,
+                     "total": credits.total})
+    else:
+        output.out(f"Credits: {credits.available} available, {credits.frozen} frozen, "
+                   f"{credits.total} total")
+    return EXIT_OK
+
+
+def _split_upload_items(items: list[str]) -> tuple[list[str], list[Path]]:
+    """Separate URLs from paths and pre-check every path (exit 2 before any request)."""
+    from nemo_tui.api.client import check_upload_path
+
+    urls = [i for i in items if i.lower().startswith(("http://", "https://"))]
+    paths = [Path(i).expanduser() for i in items if i not in urls]
+    for path in paths:
+        check_upload_path(path)
+    return urls, paths
+
+
+async def _upload(client: NemoClient, output: Output, paths: list[Path], urls: list[str]) -> int:
+    """Upload files (streamed, with progress on a terminal) and URLs."""
+    files = []
+    show_progress = not output.json_mode and sys.stderr.isatty()
+
+    def progress(done: int, total: int | None) -> None:
+        if show_progress and total:
+            sys.stderr.write(f"\r… uploading {done * 100 // total}%")
+            sys.stderr.flush()
+
+    if paths:
+        files += await client.upload_files(paths, progress=progress)
+        if show_progress:
+            sys.stderr.write("\n")
+    if urls:
+        files += await client.upload_urls(urls)
+    if output.json_mode:
+        output.json({"files": [{"name": f.filename, "type": f.file_type, "url": f.cdn_url,
+                                "duration": f.duration, "width": f.width, "height": f.height}
+                               for f in files]})
+        return EXIT_OK
+    for f in files:
+        details = [f.file_type or "file"]
+        if f.duration is not None:
+            details.append(f"{f.duration:g}s")
+        if f.width and f.height:
+            details.append(f"{f.width}x{f.height}")
+        output.out(f"Uploaded {safe_line(f.filename)} ({', '.join(details)})")
+    return EXIT_OK
+
+
+def _check_output_dir(path: Path) -> None:
+    """The export target must be a directory we can create/write (exit 2 otherwise)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"The output path {path} is not a directory.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"Cannot create the output directory {path}: {exc.strerror}.") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"The output directory {path} is not writable.")
+
+
+async def _export(client: NemoClient, settings: Settings, output: Output, *, wait: bool,
+                  output_dir: Path | None) -> int:
+    """Start a render of the current draft; with `wait`, watch it and download the file."""
+    from nemo_tui.draft import is_exportable
+    from nemo_tui.jobs import JobStore, RenderJob, watch_job
+
+    state = await client.state()
+    if not is_exportable(state.draft):
+        output.err("There is nothing to export yet: the timeline is empty. "
+                   "Ask the agent for a video first (nemo-tui ask \"…\").")
+        return EXIT_FAIL
+    target = (output_dir or Path.cwd()).resolve()
+    status = await client.start_render(state.draft or {})
+    store = JobStore(settings.paths)
+    job = RenderJob.from_status(status, api_url=settings.api_url,
+                                session_id=state.session_id or client.session.session_id,
+                                output_dir=target)
+    await asyncio.to_thread(store.upsert, job)
+    if wait:
+        output.note(f"… rendering {safe_line(job.id)}")
+        job = await watch_job(client, job, store, interval=settings.poll_interval,
+                              on_update=_export_progress(output), output_dir=target,
+                              max_errors=8)
+        if not output.json_mode and sys.stderr.isatty():
+            sys.stderr.write("\n")
+    if output.json_mode:
+        output.json({"id": job.id, "status": job.status, "url": job.url, "path": job.path})
+    if job.status in ("failed", "cancelled", "lost"):
+        output.err(f"The render {job.status}: {job.error or 'no reason given'}")
+        return EXIT_FAIL
+    if not output.json_mode:
+        if job.path:
+            output.out(safe_line(job.path))
+        else:
+            output.out(f"Export started: {safe_line(job.id)} ({safe_line(job.status)}). "
+                       f"Run `{PROG} jobs` to see its status.")
+    return EXIT_OK
+
+
+def _export_progress(output: Output):
+    """A progress callback for watch_job that redraws one stderr line on a terminal."""
+    tty = not output.json_mode and sys.stderr.isatty()
+
+    def update(job: RenderJob) -> None:
+        if not tty:
+            return
+        if job.download_progress is not None:
+            line = f"… downloading {job.download_progress}%"
+        else:
+            line = f"… {job.status} {job.progress if job.progress is not None else '?'}%"
+        sys.stderr.write("\r" + safe_line(line).ljust(40))
+        sys.stderr.flush()
+
+    return update
+
+
+def _jobs(settings: Settings, output: Output) -> int:
+    """List the persisted render jobs (no network)."""
+    from nemo_tui.jobs import JobStore
+
+    store = JobStore(settings.paths)
+    jobs = store.load()
+    if store.warning:
+        output.err(store.warning)
+    if output.json_mode:
+        output.json({"jobs": [{"id": j.id, "status": j.status, "progress": j.progress,
+                               "url": j.url, "path": j.path, "api_url": j.api_url,
+                               "session_id": j.session_id, "created_at": j.created_at}
+                              for j in jobs]})
+        return EXIT_OK
+    if not jobs:
+        output.out("No render jobs yet. Start one with `nemo-tui export`.")
+        return EXIT_OK
+    rows = [("ID", "STATUS", "PROGRESS", "CREATED", "FILE / URL")]
+    for j in jobs:
+        progress = f"{j.progress}%" if j.progress is not None else "-"
+        rows.append((j.id, j.status, progress, j.created_at, j.path or j.url or j.error or ""))
+    safe_rows = [[safe_line(c, max_len=120) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in safe_rows) for i in range(4)]
+    for r in safe_rows:
+        output.out("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+    return EXIT_OK
+
+
+def _serve_local(args: argparse.Namespace, output: Output) -> int:
+    """Run the built-in backend in the foreground until Ctrl-C."""
+    if args.host not in LOOPBACK_HOSTS and not args.host.startswith("127."):
+        raise UsageError(f"Refusing to serve on {args.host}: the local backend has no real "
+                         "authentication, so it only listens on loopback (e.g. 127.0.0.1).")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"The port {args.port} is out of range (0-65535).")
+    from nemo_tui.config import AppPaths
+    from nemo_tui.local.runner import serve_forever
+    from nemo_tui.store import ensure_private_dir
+
+    data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
+    output.note(f"Local backend on http://{args.host}:{args.port} (Ctrl-C to stop). Use it with "
+                f"NEMO_API_URL=http://{args.host}:{args.port}")
+    serve_forever(data_dir, host=args.host, port=args.port)
+    return EXIT_OK
