@@ -320,7 +320,8 @@ class PtyApp:
         deadline = time.perf_counter() + timeout
         scanned = since
         while True:
-            # Re-strip a little before the last scan point: an escape or the needle may straddle reads.
+            # Re-strip a little before the last scan point: an escape or the needle may
+            # straddle two reads.
             start = max(since, scanned - 256 - len(needle))
             if needle in strip_escapes(self.text[start:]):
                 return time.perf_counter()
