@@ -215,12 +215,14 @@ class BackendProcess:
     """The local backend in its own process (benchmarks/_backend.py), so its CPU is not ours."""
 
     def __init__(self, env: dict[str, str], *, agent_options: dict | None = None,
-                 render_options: dict | None = None, faults: list | None = None) -> None:
+                 render_options: dict | None = None, faults: list | None = None,
+                 server_options: dict | None = None, reply: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(tempfile.mkdtemp(prefix="nemo-bench-backend-"))
         opts = {"port": self.port, "data_dir": str(self.data_dir), "agent_options": agent_options,
-                "render_options": render_options, "faults": faults}
+                "render_options": render_options, "faults": faults,
+                "server_options": server_options, "reply": reply}
         self.proc = subprocess.Popen(
             [PYTHON, str(BENCH_DIR / "_backend.py"), json.dumps(opts)],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -153,15 +153,15 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - any failure becomes a reported error
         report.errors.append(f"parser: {type(exc).__name__}: {exc}")
     try:
-        with temp_home() as env, BackendProcess(env, agent_options=E2E_AGENT) as backend:
+        with temp_home() as env, BackendProcess(env, reply=E2E_REPLY) as backend:
             asyncio.run(end_to_end(backend.url, report))
     except Exception as exc:  # noqa: BLE001
         report.errors.append(f"end to end: {type(exc).__name__}: {exc}")
     report.emit()
 
 
-# Agent options asking the local backend for a long reply in many chunks, as fast as it can.
-E2E_AGENT = {"reply_chars": 200_000, "chunk_chars": 20, "chunk_rate": 0}
+# One long reply in many partial chunks, sent as fast as the backend can (see _backend.py).
+E2E_REPLY = {"chars": 200_000, "chunks": 10_000, "rate": 0}
 
 
 if __name__ == "__main__":
