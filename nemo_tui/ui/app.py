@@ -1,0 +1,369 @@
+"""The studio App: composition, key bindings and wiring (the logic lives in workers/handlers)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import BindingType
+from textual.containers import Grid, Vertical
+from textual.widgets import Footer, Header
+
+from nemo_tui.api.models import SessionInfo
+from nemo_tui.ui.commands import StudioCommands, app_bindings
+from nemo_tui.ui.handlers import StudioHandlers
+from nemo_tui.ui.messages import ChatSubmitted
+from nemo_tui.ui.widgets.chat import ChatInput, ChatLog, ChatPane
+from nemo_tui.ui.widgets.jobs import JobsTable
+from nemo_tui.ui.widgets.status import StatusBar
+from nemo_tui.ui.widgets.timeline import TimelinePane
+from nemo_tui.ui.workers import StudioWorkers
+
+if TYPE_CHECKING:
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.config import Settings
+    from nemo_tui.jobs import JobStore
+    from nemo_tui.store import SessionStore
+
+STYLES = Path(__file__).parent / "styles"
+
+
+class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
+    """nemo-tui: chat, timeline and render jobs in one keyboard-driven screen."""
+
+    TITLE = "nemo-tui"
+    CSS_PATH: ClassVar[list[Path]] = [STYLES / "studio.tcss"]
+    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
+    COMMANDS = App.COMMANDS | {StudioCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+
+    def __init__(self, settings: Settings, *, client: NemoClient | None = None,
+                 client_factory: Callable[[Settings], NemoClient] | None = None,
+                 session_store: SessionStore | None = None, job_store: JobStore | None = None,
+                 clock: Callable[[], float] = time.time, connect: bool = True,
+                 drop_poll: tuple[float, float, int] = (30.0, 60.0, 5)) -> None:
+        super().__init__()
+        from nemo_tui.jobs import JobStore
+        from nemo_tui.store import SessionStore
+
+        self.settings = settings
+        if client is None:
+            if client_factory is None:
+                from nemo_tui.services import build_client as client_factory
+            client = client_factory(settings)
+        self.client = client
+        self.session_store = session_store or SessionStore(settings.paths)
+        self.job_store = job_store or JobStore(settings.paths)
+        self.clock = clock
+        self.auto_connect = connect
+        self.drop_poll = drop_poll
+        self.draft: Any = None
+        self.raw_draft: Any = None
+        self.transcript: Any = None
+        self.replaying = False
+        self.retry_text: str | None = None
+        self.last_activity: str | None = None
+        self.show_tracks_pending = False
+        self.cancel_requested = False
+        self.credits_to_chat = False
+
+    # ---- composition -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        """Header, the three panes, the status bar and the footer."""
+        yield Header(icon="▶")
+        with Grid(id="main"):
+            yield ChatPane(id="chat")
+            yield TimelinePane(id="timeline")
+            with Vertical(id="jobs"):
+                yield JobsTable(self.clock, id="jobs-table")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Apply the remembered theme, show where we connect, start connecting."""
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.query_one("#timeline").border_title = "Timeline"
+        self.query_one("#jobs").border_title = "Jobs"
+        self.query_one("#chat").border_title = "Chat"
+        self.status.set_info(api_url=self.settings.api_url)
+        self.query_one(ChatInput).focus()
+        if self.job_store.warning:
+            self.say(self.job_store.warning, "error")
+        if self.auto_connect:
+            self.connect(self.settings.new_session)
+
+    async def on_unmount(self) -> None:
+        """Close the HTTP client (running renders stay persisted and resume next time)."""
+        try:
+            await self.client.aclose()
+        except Exception:  # noqa: BLE001 - closing must never block quitting
+            self.log.warning("closing the HTTP client failed")
+
+    # ---- pane accessors (attributes down) --------------------------------------------------
+    @property
+    def status(self) -> StatusBar:
+        """The status bar."""
+        return self.query_one(StatusBar)
+
+    @property
+    def chat_log(self) -> ChatLog:
+        """The chat log."""
+        return self.query_one(ChatLog)
+
+    @property
+    def timeline(self) -> TimelinePane:
+        """The timeline pane."""
+        return self.query_one(TimelinePane)
+
+    @property
+    def jobs_table(self) -> JobsTable:
+        """The jobs table."""
+        return self.query_one(JobsTable)
+
+    # ---- sessions --------------------------------------------------------------------------
+    def open_session_view(self, session: SessionInfo, new: bool) -> None:
+        """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
+        from nemo_tui.store import TranscriptStore
+
+        self.workers.cancel_group(self, "jobs")
+        self.session_store.set_current(self.settings.api_url, session)
+        self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url,
+                                          session.session_id)
+        self.draft = self.raw_draft = None
+        self.timeline.set_draft(None)
+        log = self.chat_log
+        log.clear_log()
+        self.replaying = True
+        try:
+            kinds = {"user": "user", "agent": "agent", "error": "error", "system": "info"}
+            for entry in self.transcript.load():
+                log.add_line(entry.text, kinds.get(entry.role, "info"))
+        finally:
+            self.replaying = False
+        self.status.set_info(session=session.session_id)
+        self.say("New session started." if new else f"Session {session.session_id} opened.")
+        self.load_jobs()
+        self.fetch_state("open")
+        self.fetch_credits()
+
+    def load_jobs(self) -> None:
+        """Show this API URL's persisted jobs and resume watching unfinished ones."""
+        table = self.jobs_table
+        table.clear_jobs()
+        for job in self.job_store.load():
+            if job.api_url != self.settings.api_url:
+                continue
+            self.post_message_job(job)
+            if not job.finished or (job.status == "completed" and job.path is None):
+                self.watch(job)
+
+    def post_message_job(self, job: Any) -> None:
+        """Show a job row now (no worker involved)."""
+        self.jobs_table.upsert(job)
+
+    def touch_session(self, **fields: str | None) -> None:
+        """Record title / last message of the current session for the "reopen" list."""
+        session = self.client.session
+        if session is not None:
+            try:
+                self.session_store.touch(self.settings.api_url, session.session_id,
+                                         task_id=session.task_id, **fields)
+            except OSError:
+                pass  # the recent list is a convenience; never interrupt the user for it
+
+    # ---- chat input and intent routing -----------------------------------------------------
+    def on_chat_submitted(self, msg: ChatSubmitted) -> None:
+        """Route the words of the intent table to direct actions; the rest goes to the agent."""
+        from nemo_tui.intent import route
+
+        text = msg.text
+        self.chat_log.add_line(text, "user")
+        self.record("user", text)
+        self.touch_session(last_message=text)
+        intent = route(text)
+        if intent.kind == "export":
+            self.action_export()
+        elif intent.kind == "credits":
+            self.action_credits()
+        elif intent.kind == "state":
+            self.show_tracks_pending = True
+            self.fetch_state("intent")
+        elif intent.kind == "upload":
+            if intent.targets:
+                for target in intent.targets:
+                    self.upload(target)
+            else:
+                self.action_upload()
+        else:
+            self.send_to_agent(text)
+
+    def send_to_agent(self, text: str) -> None:
+        """Start a chat turn unless one is already running."""
+        if any(w.group == "chat" and not w.is_finished for w in self.workers):
+            self.say("The agent is still working on the last message. Wait, or press Esc to "
+                     "cancel it.", "error")
+            return
+        self.last_activity = None
+        self.retry_text = None
+        self.run_turn(text)
+
+    # ---- actions (one per Binding and palette entry; see commands.ACTIONS) -----------------
+    def action_help(self) -> None:
+        """Show every key."""
+        from nemo_tui.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_new_session(self) -> None:
+        """Start a new session."""
+        self.new_session()
+
+    def action_open_session(self) -> None:
+        """Pick a recent session to reopen."""
+        from nemo_tui.ui.screens.sessions import SessionsScreen
+
+        recent = self.session_store.recent(self.settings.api_url)
+        current = self.client.session.session_id if self.client.session else None
+
+        def chosen(session_id: str | None) -> None:
+            if session_id == "new":
+                self.new_session()
+            elif session_id and session_id != current:
+                rec = next((r for r in recent if r.session_id == session_id), None)
+                self.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
+
+        self.push_screen(SessionsScreen(recent, clock=self.clock, current=current), chosen)
+
+    def action_export(self) -> None:
+        """Render the draft and download it when done."""
+        self.start_export()
+
+    def action_credits(self) -> None:
+        """Fetch the credit balance (shown in the status bar and the chat)."""
+        self.show_credits_line()
+
+    def action_refresh_state(self) -> None:
+        """Fetch the session state."""
+        self.fetch_state("refresh")
+
+    def action_upload(self) -> None:
+        """Open the upload picker."""
+        from nemo_tui.ui.screens.upload import UploadScreen
+
+        def chosen(target: str | None) -> None:
+            if target:
+                self.upload(target)
+
+        self.push_screen(UploadScreen(Path.cwd()), chosen)
+
+    def action_open_web(self) -> None:
+        """Show and copy the web editor's claim URL (no token in it, ever)."""
+        url = self.client.claim_url()
+        if not url:
+            self.say("There is no session yet to open in the web editor.", "error")
+            return
+        self.copy_to_clipboard(url)
+        self.say(f"Open this project in the web editor (link copied): {url}", "info")
+
+    def action_retry_turn(self) -> None:
+        """Send the last message again, after a dropped stream (only when the user asks)."""
+        if not self.retry_text:
+            self.notify("Nothing to retry.", markup=False)
+            return
+        text = self.retry_text
+        self.chat_log.add_line(text, "user")
+        self.record("user", text)
+        self.send_to_agent(text)
+
+    def action_cancel_turn(self) -> None:
+        """Stop the running chat turn (Esc)."""
+        if any(w.group == "chat" and not w.is_finished for w in self.workers):
+            self.cancel_requested = True
+            self.workers.cancel_group(self, "chat")
+
+    def action_switch_theme(self) -> None:
+        """Pick a theme (Textual's picker); the choice is remembered in config."""
+        self.action_change_theme()
+
+    def action_focus_chat(self) -> None:
+        """Focus the chat input."""
+        self.query_one(ChatInput).focus()
+
+    def action_focus_timeline(self) -> None:
+        """Focus the timeline tree."""
+        self.query_one("#draft-tree").focus()
+
+    def action_focus_jobs(self) -> None:
+        """Focus the jobs table."""
+        self.jobs_table.focus()
+
+    def _selected_job(self) -> Any | None:
+        """The job under the jobs table's cursor (with a hint when there is none)."""
+        job = self.jobs_table.selected_job()
+        if job is None:
+            self.notify("No job selected: F4 focuses the jobs table.", markup=False)
+        return job
+
+    def action_job_download(self) -> None:
+        """Download the selected job's video again."""
+        job = self._selected_job()
+        if job is None:
+            return
+        if job.status != "completed":
+            self.notify("This job has not completed yet.", markup=False)
+            return
+        self.watch(self.replace_job(job, path=None, download_progress=None))
+
+    def action_job_copy(self) -> None:
+        """Copy the selected job's path or URL."""
+        job = self._selected_job()
+        if job is not None:
+            self.job_copy(job)
+
+    def action_job_cancel(self) -> None:
+        """Cancel the selected render."""
+        job = self._selected_job()
+        if job is not None and not job.finished:
+            self.cancel_job(job)
+
+    def action_job_forget(self) -> None:
+        """Forget the selected job (stops watching it; the server keeps it)."""
+        job = self._selected_job()
+        if job is None:
+            return
+        for w in list(self.workers):
+            if w.name == f"job:{job.id}":
+                w.cancel()
+        self.job_store.forget(job.id)
+        self.jobs_table.forget(job.id)
+
+    # ---- small helpers ---------------------------------------------------------------------
+    def show_credits_line(self) -> None:
+        """Fetch credits and also say them in the chat."""
+        self.credits_to_chat = True
+        self.fetch_credits()
+
+    def _remember_theme(self, theme: Any) -> None:
+        """Save the chosen theme in config.toml (in a thread: file I/O off the event loop)."""
+        name = getattr(theme, "name", str(theme))
+        if name == self.settings.theme:
+            return
+        from nemo_tui.config import save_setting
+
+        paths = self.settings.paths
+        self.run_worker(lambda: save_setting("theme", name, paths=paths), thread=True,
+                        group="config", exit_on_error=False)
+
+
+def run_studio(settings: Settings, *, backend_url_override: str | None = None) -> int:
+    """Run the studio until the user quits; returns the exit code."""
+    if backend_url_override:
+        settings = settings.with_api_url(backend_url_override)
+    app = NemoStudioApp(settings)
+    result = app.run()
+    return int(result or 0)

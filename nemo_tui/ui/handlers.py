@@ -1,0 +1,264 @@
+"""Message handlers of the studio: turn worker results into what the panes show."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from textual.worker import Worker, WorkerState
+
+from nemo_tui.api.errors import NemoError, NoCreditsError
+from nemo_tui.api.models import (
+    SessionReplaced,
+    StillWorking,
+    StreamError,
+    TextChunk,
+    TextFinal,
+    ToolCall,
+    TurnEnd,
+)
+from nemo_tui.textsafe import safe_line
+from nemo_tui.ui.messages import (
+    Activity,
+    ChatNotice,
+    Connected,
+    CreditsUpdated,
+    JobChanged,
+    SessionOpened,
+    StateFetched,
+    TurnDropped,
+    TurnEventArrived,
+    UploadFinished,
+    UploadProgress,
+)
+from nemo_tui.ui.widgets.chat import tool_phrase
+
+if TYPE_CHECKING:
+    from nemo_tui.ui.app import NemoStudioApp
+
+
+def error_words(exc: BaseException) -> str:
+    """A failure as a sentence for the user (NemoError texts already say what to do)."""
+    if isinstance(exc, NoCreditsError) and exc.register_url:
+        return f"{exc} Register here: {exc.register_url}"
+    if isinstance(exc, NemoError):
+        return str(exc)
+    return (f"Something went wrong ({type(exc).__name__}: {safe_line(str(exc), max_len=200)}). "
+            "Try again; if it keeps happening, restart the studio.")
+
+
+class StudioHandlers:
+    """Mixin for the App: the display side of every worker message."""
+
+    # ---- connection ------------------------------------------------------------------------
+    def on_connected(self: NemoStudioApp, msg: Connected) -> None:
+        """Connection ready: show it."""
+        expiry = msg.token_expiry[:10] if msg.token_expiry else None
+        if self.settings.env_token:
+            expiry = expiry or "NEMO_TOKEN"
+        self.status.set_info(connection="ready", token_expiry=expiry)
+
+    def on_session_opened(self: NemoStudioApp, msg: SessionOpened) -> None:
+        """A session was started or reopened: load its transcript, jobs, state and credits."""
+        self.open_session_view(msg.session, msg.new)
+
+    def on_credits_updated(self: NemoStudioApp, msg: CreditsUpdated) -> None:
+        """New balance (also said in the chat when the user asked for it)."""
+        self.status.set_info(credits=msg.credits)
+        if self.credits_to_chat:
+            self.credits_to_chat = False
+            c = msg.credits
+            self.say(f"Credits: {c.available} available, {c.frozen} frozen, {c.total} total.")
+
+    def on_activity(self: NemoStudioApp, msg: Activity) -> None:
+        """What is running now."""
+        self.status.set_activity(msg.key, msg.text)
+
+    def on_chat_notice(self: NemoStudioApp, msg: ChatNotice) -> None:
+        """A line from the studio itself."""
+        self.say(msg.text, msg.kind)
+
+    # ---- state -----------------------------------------------------------------------------
+    def on_state_fetched(self: NemoStudioApp, msg: StateFetched) -> None:
+        """Decode the draft, report the diff after a turn, refresh the timeline."""
+        from nemo_tui.diff import diff_drafts
+        from nemo_tui.draft import decode_draft, summarize
+
+        state = msg.state
+        new = decode_draft(state.draft)
+        old = self.draft
+        changed = state.draft != self.raw_draft
+        lines = diff_drafts(old, new) if changed and msg.reason != "open" else []
+        if msg.reason in ("turn", "no_text", "poll", "upload") and lines:
+            head = {"no_text": "The agent changed the timeline:",
+                    "poll": "The timeline changed after the connection was lost:"}.get(
+                        msg.reason, "Timeline changes:")
+            self.say(head, "info")
+            for line in lines:
+                self.say(line, "diff")
+        elif msg.reason == "no_text":
+            self.say("The agent finished without a reply, and the timeline did not change.",
+                     "info")
+        elif msg.reason == "poll":
+            self.say("No change on the timeline yet.", "info")
+        self.raw_draft = state.draft
+        self.draft = new
+        if changed or msg.reason in ("refresh", "open"):
+            self.timeline.set_draft(new)
+        if state.task_name:
+            self.status.set_info(session=state.task_name)
+            self.touch_session(title=state.task_name)
+        if self.show_tracks_pending or msg.reason == "intent":
+            self.show_tracks_pending = False
+            self.say(summarize(new), "info")
+
+    # ---- chat turn -------------------------------------------------------------------------
+    def on_turn_event_arrived(self: NemoStudioApp, msg: TurnEventArrived) -> None:
+        """Show one event of the running turn."""
+        ev = msg.event
+        log = self.chat_log
+        if isinstance(ev, TextChunk):
+            log.add_chunk(ev.text)
+        elif isinstance(ev, TextFinal):
+            log.finish_message(ev.text)
+            self.record("agent", ev.text)
+            self.apply_gui_speak(ev.text)
+        elif isinstance(ev, ToolCall):
+            phrase = tool_phrase(ev.name)
+            if phrase != self.last_activity:
+                self.say(phrase, "activity")
+                self.last_activity = phrase
+            self.status.set_activity("chat", phrase)
+        elif isinstance(ev, StillWorking):
+            self.say("⏳ Still working...", "working")
+        elif isinstance(ev, StreamError):
+            self.say(f"The agent hit an error: {ev.message}. The session is still usable; "
+                     "try rephrasing or send the message again.", "error")
+        elif isinstance(ev, SessionReplaced):
+            self.say("The session had expired, so a new one was started and your message "
+                     "was sent there.", "info")
+            self.status.set_info(session=ev.new_session.session_id)
+        elif isinstance(ev, TurnEnd):
+            rest = log.end_turn()
+            if rest:
+                self.record("agent", rest)
+            if ev.reason == "timeout":
+                self.say("The agent sent nothing for 10 minutes, so the turn was stopped. "
+                         "Press Ctrl+R to see whether the timeline changed.", "error")
+
+    def on_turn_dropped(self: NemoStudioApp, msg: TurnDropped) -> None:
+        """The stream broke: say so, never re-send, offer a retry key."""
+        rest = self.chat_log.end_turn()
+        if rest:
+            self.record("agent", rest)
+        first = self.drop_poll[0]
+        self.say(f"{msg.message} Your message was not sent again. The timeline will be "
+                 f"checked in {first:g} s; press Ctrl+Y to send it again.", "error")
+        self.retry_text = msg.text
+
+    def apply_gui_speak(self: NemoStudioApp, text: str) -> None:
+        """Turn the backend's GUI wording into the action itself or a one-key offer."""
+        from nemo_tui.gui_speak import translate
+
+        done: set[str] = set()
+        for act in translate(text):
+            if act.kind in done:
+                continue
+            done.add(act.kind)
+            if act.kind == "export":
+                self.say("No button here: press Ctrl+S to export the video now.", "offer")
+            elif act.kind == "refresh_state":
+                self.say("The timeline pane refreshes after this turn.", "offer")
+            elif act.kind == "show_tracks":
+                self.show_tracks_pending = True
+            elif act.kind == "send_edit":
+                self.say("No dragging needed: describe the change here and press Enter.",
+                         "offer")
+            else:
+                self.say(act.phrase, "offer")
+
+    # ---- jobs and uploads ------------------------------------------------------------------
+    def on_job_changed(self: NemoStudioApp, msg: JobChanged) -> None:
+        """Update a job row."""
+        job = msg.job
+        dl = None
+        if job.status == "completed" and job.path is None and job.download_progress is not None:
+            dl = job.download_progress / 100
+        self.jobs_table.upsert(job, downloading=dl)
+        running = [j for j in self.jobs_table.running()]
+        self.status.set_activity("jobs", f"{len(running)} render(s) running" if running else None)
+
+    def on_upload_progress(self: NemoStudioApp, msg: UploadProgress) -> None:
+        """Show upload progress in the status bar."""
+        pct = f" {msg.done * 100 // msg.total}%" if msg.total else f" {msg.done // 1024} KiB"
+        self.status.set_activity(f"up:{msg.name}", f"uploading {msg.name}{pct}")
+        if msg.total and msg.done >= msg.total:
+            self.status.set_activity(f"up:{msg.name}", None)
+
+    def on_upload_finished(self: NemoStudioApp, msg: UploadFinished) -> None:
+        """Say what was uploaded."""
+        for f in msg.files:
+            bits = [f.file_type or "file"]
+            if f.duration:
+                bits.append(f"{f.duration:g} s")
+            if f.width and f.height:
+                bits.append(f"{f.width}x{f.height}")
+            self.say(f"Uploaded {f.filename} ({', '.join(bits)}).", "info")
+
+    # ---- failures, in one place ------------------------------------------------------------
+    def on_worker_state_changed(self: NemoStudioApp, event: Worker.StateChanged) -> None:
+        """Every worker failure becomes a line in words; a cancelled turn is closed cleanly."""
+        worker = event.worker
+        if event.state == WorkerState.CANCELLED and worker.group == "chat":
+            rest = self.chat_log.end_turn()
+            if rest:
+                self.record("agent", rest)
+            self.status.set_activity("chat", None)
+            if self.cancel_requested:
+                self.cancel_requested = False
+                self.say("Turn cancelled. The backend may still apply the edit: press Ctrl+R "
+                         "to refresh the timeline.", "info")
+        if event.state != WorkerState.ERROR or worker.error is None:
+            return
+        exc = worker.error
+        if worker.group == "chat":
+            rest = self.chat_log.end_turn()
+            if rest:
+                self.record("agent", rest)
+        if worker.group == "session" and self.status.info.connection != "ready":
+            self.status.set_info(connection="offline")
+        self.say(error_words(exc), "error")
+
+    # ---- helpers used above (need the App) -------------------------------------------------
+    def say(self: NemoStudioApp, text: str, kind: str = "info") -> None:
+        """Append a studio line to the chat log and the transcript."""
+        self.chat_log.add_line(text, kind)
+        if kind in ("error",):
+            self.record("error", text)
+        elif kind in ("diff", "info", "offer"):
+            self.record("system", text)
+
+    def record(self: NemoStudioApp, role: str, text: str) -> None:
+        """Save a line to the session's transcript (flushed per message)."""
+        if self.transcript is not None and not self.replaying:
+            try:
+                self.transcript.append(role, text)
+            except OSError as exc:
+                self.notify(f"Could not save the transcript: {exc}", severity="warning",
+                            markup=False)
+
+    def job_copy(self: NemoStudioApp, job: Any) -> None:
+        """Copy a job's path or URL to the clipboard (OSC 52)."""
+        what = job.path or job.url
+        if not what:
+            self.notify("This job has no file or URL yet.", markup=False)
+            return
+        self.copy_to_clipboard(what)
+        self.notify(f"Copied: {safe_line(what, max_len=120)}", markup=False)
+
+    def replace_job(self: NemoStudioApp, job: Any, **changes: Any) -> Any:
+        """A changed copy of a job, stored and shown."""
+        job = dataclasses.replace(job, **changes)
+        self.job_store.upsert(job)
+        self.jobs_table.upsert(job)
+        return job

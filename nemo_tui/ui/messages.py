@@ -1,0 +1,105 @@
+"""Messages that workers and widgets post up to the studio app (data flows one way)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent
+
+
+@dataclass
+class Connected(Message):
+    """The client has a token and a session; the status bar can say "ready"."""
+
+    session: SessionInfo
+    token_expiry: str | None
+    user_id: str | None
+    new: bool = False
+
+
+@dataclass
+class CreditsUpdated(Message):
+    """A fresh credit balance arrived."""
+
+    credits: Credits
+
+
+@dataclass
+class StateFetched(Message):
+    """The session state was fetched; ``reason`` says why ("turn", "refresh", "poll", "open")."""
+
+    state: SessionState
+    reason: str = "refresh"
+
+
+@dataclass
+class TurnEventArrived(Message):
+    """One event of the running chat turn."""
+
+    event: TurnEvent
+
+
+@dataclass
+class TurnDropped(Message):
+    """The chat stream broke after it started; the message is never re-sent automatically."""
+
+    message: str
+    text: str
+
+
+@dataclass
+class JobChanged(Message):
+    """A render job changed (status, progress, path); ``job`` is a jobs.RenderJob."""
+
+    job: Any
+    downloading: float | None = None  # 0..1 while the file downloads, else None
+
+
+@dataclass
+class UploadProgress(Message):
+    """Bytes of an upload sent so far (total None when unknown)."""
+
+    name: str
+    done: int
+    total: int | None
+
+
+@dataclass
+class UploadFinished(Message):
+    """An upload finished; ``files`` are api.models.UploadedFile."""
+
+    files: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Activity(Message):
+    """What is running now (None: nothing); shown in the status bar."""
+
+    key: str
+    text: str | None
+
+
+@dataclass
+class ChatNotice(Message):
+    """A line for the chat log from the app itself (not from the agent)."""
+
+    text: str
+    kind: str = "info"  # info / error / diff / offer / activity
+
+
+@dataclass
+class ChatSubmitted(Message):
+    """The user pressed Enter in the chat input."""
+
+    text: str
+
+
+@dataclass
+class SessionOpened(Message):
+    """A session was started or reopened; the panes reset to it."""
+
+    session: SessionInfo
+    new: bool

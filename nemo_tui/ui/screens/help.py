@@ -1,0 +1,55 @@
+"""The help screen: every key of the studio, from the same table as the bindings."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from nemo_tui.ui.commands import ACTIONS, EXTRA_KEYS, key_display
+
+
+def key_rows() -> list[tuple[str, str, str]]:
+    """(key, action, where) rows of the key table."""
+    rows = [(key_display(a.key), a.title + " — " + a.help,
+             "jobs table" if a.scope == "jobs" else "anywhere") for a in ACTIONS]
+    rows += [(k, what, "anywhere") for k, what in EXTRA_KEYS]
+    return rows
+
+
+def keys_markdown() -> str:
+    """The key table as Markdown (docs/KEYS.md is generated from this)."""
+    lines = ["| Key | Action | Where |", "|---|---|---|"]
+    lines += [f"| `{k}` | {what} | {where} |" for k, what, where in key_rows()]
+    return "\n".join(lines) + "\n"
+
+
+class HelpScreen(ModalScreen[None]):
+    """A modal listing every key; Esc, F1 or q closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "dismiss", "Close", show=True),
+    ]
+
+    def compose(self) -> ComposeResult:
+        """Build the key table."""
+        table = Table(title="nemo-tui keys", expand=True, show_edge=False, pad_edge=False)
+        table.add_column("Key", no_wrap=True, style="bold")
+        table.add_column("Action", ratio=1)
+        table.add_column("Where", no_wrap=True, style="dim")
+        for key, what, where in key_rows():
+            table.add_row(Text(key), Text(what), Text(where))
+        with VerticalScroll(id="help-body"):
+            yield Static(table, id="help-table")
+            yield Static(Text("Esc closes this screen. The mouse works too, but nothing needs it.",
+                              style="dim"), markup=False)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        """Close the help screen."""
+        self.dismiss(None)

@@ -1,0 +1,226 @@
+"""Workers: every network call of the studio, run as Textual workers that post messages up.
+
+Widgets never call the client. Each worker reports through the messages of
+:mod:`nemo_tui.ui.messages`; failures surface in ``on_worker_state_changed`` (handlers.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from nemo_tui.api.errors import NemoError, StreamDroppedError
+from nemo_tui.api.models import SessionInfo, TextChunk, TextFinal, TurnEnd
+from nemo_tui.ui.messages import (
+    Activity,
+    ChatNotice,
+    Connected,
+    CreditsUpdated,
+    JobChanged,
+    SessionOpened,
+    StateFetched,
+    TurnDropped,
+    TurnEventArrived,
+    UploadFinished,
+    UploadProgress,
+)
+
+if TYPE_CHECKING:
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.jobs import JobStore, RenderJob
+
+
+class StudioWorkers:
+    """Mixin for the App: the I/O side. Needs ``client``, ``settings``, ``job_store`` attributes."""
+
+    client: NemoClient
+    job_store: JobStore
+    settings: Any
+    drop_poll: tuple[float, float, int]
+
+    # The mixin is only ever used on an App; these stubs keep type checkers quiet.
+    def post_message(self, message: Any) -> bool: ...  # pragma: no cover
+    def run_worker(self, *a: Any, **kw: Any) -> Any: ...  # pragma: no cover
+
+    # ---- connection and sessions ------------------------------------------------------------
+    @work(exclusive=True, group="session", exit_on_error=False, description="connecting")
+    async def connect(self, new_session: bool = False) -> None:
+        """Get a token and a session (new, or the stored current one), then load everything."""
+        self.post_message(Activity("connect", "connecting…"))
+        try:
+            token = await self.client.ensure_token()
+            if new_session or self.client.session is None:
+                session = await self.client.create_session()
+                new = True
+            else:
+                session = self.client.session
+                new = False
+            self.post_message(Connected(session, token.expires_at, token.user_id, new))
+            self.post_message(SessionOpened(session, new))
+        finally:
+            self.post_message(Activity("connect", None))
+
+    @work(exclusive=True, group="session", exit_on_error=False, description="new session")
+    async def new_session(self) -> None:
+        """Create a new backend session and switch to it."""
+        self.post_message(Activity("session", "creating a session…"))
+        try:
+            session = await self.client.create_session()
+            self.post_message(SessionOpened(session, True))
+        finally:
+            self.post_message(Activity("session", None))
+
+    def switch_session(self, session: SessionInfo) -> None:
+        """Point the client at an existing session (no request needed)."""
+        self.client.session = session
+        self.post_message(SessionOpened(session, False))
+
+    # ---- state and credits -----------------------------------------------------------------
+    @work(exclusive=True, group="state", exit_on_error=False, description="fetching state")
+    async def fetch_state(self, reason: str = "refresh") -> None:
+        """Fetch the session state; handlers decode, diff and show it."""
+        self.post_message(Activity("state", "fetching timeline…"))
+        try:
+            state = await self.client.state()
+            self.post_message(StateFetched(state, reason))
+        finally:
+            self.post_message(Activity("state", None))
+
+    @work(exclusive=True, group="credits", exit_on_error=False, description="fetching credits")
+    async def fetch_credits(self) -> None:
+        """Fetch the credit balance."""
+        self.post_message(CreditsUpdated(await self.client.credits()))
+
+    # ---- chat -------------------------------------------------------------------------------
+    @work(exclusive=True, group="chat", exit_on_error=False, description="chat turn")
+    async def run_turn(self, text: str) -> None:
+        """Stream one turn; afterwards refresh state (diff) and credits. Never re-sends."""
+        self.post_message(Activity("chat", "agent is working…"))
+        before = getattr(self, "raw_draft", None)
+        had_text = False
+        try:
+            try:
+                async for event in self.client.stream_turn(text):
+                    if isinstance(event, (TextChunk, TextFinal)) and event.text.strip():
+                        had_text = True
+                    if isinstance(event, TurnEnd):
+                        had_text = had_text or event.had_text
+                    self.post_message(TurnEventArrived(event))
+            except StreamDroppedError as exc:
+                self.post_message(TurnDropped(str(exc), text))
+                await self._poll_after_drop(before)
+                return
+            state = await self.client.state()
+            self.post_message(StateFetched(state, "turn" if had_text else "no_text"))
+            self.post_message(CreditsUpdated(await self.client.credits()))
+        finally:
+            self.post_message(Activity("chat", None))
+
+    async def _poll_after_drop(self, before: Any) -> None:
+        """After a dropped stream: poll state (30 s, then every 60 s, up to 5 times) until the
+        draft differs from ``before``; the handler reports what changed."""
+        first, every, times = self.drop_poll
+        for i in range(times):
+            await asyncio.sleep(first if i == 0 else every)
+            self.post_message(Activity("chat", f"checking the timeline ({i + 1}/{times})…"))
+            try:
+                state = await self.client.state()
+            except NemoError as exc:
+                self.post_message(ChatNotice(f"Could not check the timeline: {exc}", "error"))
+                continue
+            self.post_message(StateFetched(state, "poll"))
+            if state.draft != before:
+                return
+        self.post_message(ChatNotice("Stopped checking. Press Ctrl+R to refresh the timeline, "
+                                     "or Ctrl+Y to send the message again.", "info"))
+
+    # ---- exports ----------------------------------------------------------------------------
+    @work(group="export", exit_on_error=False, description="starting export")
+    async def start_export(self) -> None:
+        """Start a render of the current draft, then watch it in its own worker."""
+        from nemo_tui.draft import is_exportable
+        from nemo_tui.jobs import RenderJob
+
+        self.post_message(Activity("export", "starting export…"))
+        try:
+            state = await self.client.state()
+            self.post_message(StateFetched(state, "export"))
+            if not is_exportable(state.draft):
+                self.post_message(ChatNotice(
+                    "Nothing to export yet: the timeline is empty. Ask the agent to make a "
+                    "video first.", "error"))
+                return
+            status = await self.client.start_render(state.draft or {})
+            session = self.client.session
+            job = RenderJob.from_status(status, api_url=self.settings.api_url,
+                                        session_id=session.session_id if session else "",
+                                        output_dir=self.settings.download_dir)
+            self.job_store.upsert(job)
+            self.post_message(JobChanged(dataclasses.replace(job)))
+            self.post_message(ChatNotice(f"Export started: job {job.id}.", "info"))
+            self.watch(job)
+        finally:
+            self.post_message(Activity("export", None))
+
+    def watch(self, job: RenderJob) -> Any:
+        """Watch one job in its own worker (several exports run at once)."""
+        return self.run_worker(self._watch(job), name=f"job:{job.id}", group="jobs",
+                               exit_on_error=False, description=f"render {job.id}")
+
+    async def _watch(self, job: RenderJob) -> None:
+        """Poll until finished, download into the configured folder, refresh credits."""
+        from nemo_tui.jobs import watch_job
+
+        def update(j: RenderJob) -> None:
+            self.post_message(JobChanged(dataclasses.replace(j)))
+
+        try:
+            done = await watch_job(self.client, job, self.job_store,
+                                   interval=self.settings.poll_interval, on_update=update,
+                                   download=True, output_dir=Path(job.output_dir)
+                                   if job.output_dir else Path(self.settings.download_dir))
+        except NemoError as exc:
+            self.post_message(JobChanged(dataclasses.replace(job)))
+            self.post_message(ChatNotice(f"Job {job.id}: {exc}", "error"))
+            return
+        self.post_message(JobChanged(dataclasses.replace(done)))
+        if done.status == "completed" and done.path:
+            self.post_message(ChatNotice(f"Video ready: {done.path}", "info"))
+        elif done.status in ("failed", "lost"):
+            self.post_message(ChatNotice(f"Job {done.id} {done.status}: "
+                                         f"{done.error or 'no reason given'}", "error"))
+        self.post_message(CreditsUpdated(await self.client.credits()))
+
+    @work(group="jobs-cancel", exit_on_error=False, description="cancelling a render")
+    async def cancel_job(self, job: RenderJob) -> None:
+        """Ask the server to cancel a render; the job's watcher sees the new status."""
+        await self.client.cancel_render(job.id)
+        self.post_message(ChatNotice(f"Cancel requested for job {job.id}.", "info"))
+
+    # ---- uploads ----------------------------------------------------------------------------
+    @work(group="upload", exit_on_error=False, description="uploading")
+    async def upload(self, target: str) -> None:
+        """Upload a URL or a local file (checked for size and format before sending)."""
+        from nemo_tui.api.client import check_upload_path
+
+        name = target if "://" in target else Path(target).name
+        self.post_message(Activity(f"upload:{target}", f"uploading {name}…"))
+        try:
+            if target.startswith(("http://", "https://")):
+                files = await self.client.upload_urls([target])
+            else:
+                path = Path(target).expanduser()
+                check_upload_path(path)
+
+                def progress(done: int, total: int | None) -> None:
+                    self.post_message(UploadProgress(path.name, done, total))
+
+                files = await self.client.upload_files([path], progress=progress)
+            self.post_message(UploadFinished(list(files)))
+            self.post_message(StateFetched(await self.client.state(), "upload"))
+        finally:
+            self.post_message(Activity(f"upload:{target}", None))
