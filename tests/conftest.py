@@ -22,3 +22,54 @@ def isolated_dirs(tmp_path, monkeypatch):
                 "NEMO_POLL_INTERVAL", "NEMO_LANGUAGE"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+# -- the local backend (nemo_tui.local) ------------------------------------------------------
+#: Settings that keep tests fast: heartbeats every 0.2 s, tiny renders, one render at a time.
+FAST_SERVER_OPTIONS = {"heartbeat_interval": 0.2}
+FAST_RENDER_OPTIONS = {"scale": 0.1, "max_concurrent": 1}
+
+
+@pytest.fixture
+def make_local_backend(tmp_path):
+    """Factory for extra / customised local backends; each is stopped after the test.
+
+    ``make_local_backend(data_dir=None, faults=None, server_options=None,
+    render_options=None, agent_options=None) -> LocalBackend`` (already started; options are
+    merged over the fast defaults). Reuse a ``data_dir`` to test a backend restart.
+    """
+    from nemo_tui.local.runner import LocalBackend
+
+    started = []
+
+    def make(*, data_dir=None, faults=None, server_options=None, render_options=None,
+             agent_options=None):
+        backend = LocalBackend(
+            data_dir or tmp_path / f"backend{len(started)}",
+            faults=faults, agent_options=agent_options,
+            server_options={**FAST_SERVER_OPTIONS, **(server_options or {})},
+            render_options={**FAST_RENDER_OPTIONS, **(render_options or {})},
+        )
+        backend.start()
+        started.append(backend)
+        return backend
+
+    yield make
+    for backend in started:
+        backend.stop()
+
+
+@pytest.fixture
+def local_backend(make_local_backend):
+    """A started local backend (fresh data dir, fast settings) for one test.
+
+    API: ``.url`` base URL ("http://127.0.0.1:<port>"); ``.add_faults([rule, ...])`` /
+    ``.clear_faults()`` (rules as in docs/ARCHITECTURE.md and nemo_tui/local/faults.py);
+    ``.requests()`` log of received requests (method, path, query, header_names, headers = the
+    X-* values, has_authorization, endpoint, json body); ``.data_dir``; ``.backend`` (server
+    internals: ``.store``, ``.faults``, ``.options``); ``.stop()``. Control endpoints on
+    ``.url``: POST/GET/DELETE /_local/faults, GET/DELETE /_local/requests, POST /_local/tokens
+    ({"scopes", "credits", "expires_in", "client_id"} -> a token), POST /_local/credits.
+    Heartbeats every 0.2 s, renders at 0.1 scale, 100 free credits per anonymous user.
+    """
+    return make_local_backend()
