@@ -23,14 +23,17 @@ SENTENCE = ("The camera glides over the harbour at dawn while the music swells; 
             "market, then to the rooftops as the title fades in. ")
 
 
+END_WORD = "Fin."  # the reply's last word: once it is on screen the reply has streamed
+
+
 def reply_text(chars: int) -> str:
-    """Deterministic prose of ``chars`` characters, in paragraphs (no non-ASCII markers)."""
+    """Deterministic ASCII prose of ``chars`` characters in paragraphs, ending with END_WORD."""
     out, n = [], 0
     while n < chars:
         para = SENTENCE * 3 + f"Scene {len(out) + 1}.\n\n"
         out.append(para)
         n += len(para)
-    return "".join(out)[:chars]
+    return "".join(out)[:max(0, chars - len(END_WORD) - 1)].rstrip() + " " + END_WORD
 
 
 def make_turn_fn(chars: int) -> Any:

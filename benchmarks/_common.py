@@ -271,6 +271,9 @@ _ESCAPES = re.compile(
 )
 
 
+ALT_SCREEN = "\x1b[?1049h"  # what a full-screen Textual app writes before its first frame
+
+
 def strip_escapes(text: str) -> str:
     """Drop terminal escape sequences, keeping the printed characters."""
     return _ESCAPES.sub("", text)
@@ -332,6 +335,16 @@ class PtyApp:
             if left <= 0 or self.read(min(left, 0.05)) < 0:
                 return None
 
+    def wait_screen(self, needle: str, timeout: float) -> float | None:
+        """Like wait_for, but only text drawn after the app switched to the alternate screen
+        counts (so an error message that mentions ``needle`` is not a first screen)."""
+        deadline = time.perf_counter() + timeout
+        while (at := self.text.find(ALT_SCREEN)) < 0:
+            left = deadline - time.perf_counter()
+            if left <= 0 or self.read(min(left, 0.05)) < 0:
+                return None
+        return self.wait_for(needle, deadline - time.perf_counter(), since=at + len(ALT_SCREEN))
+
     def drain(self, seconds: float) -> int:
         """Read for ``seconds`` and return the bytes read meanwhile."""
         before = self.total_bytes
@@ -340,6 +353,20 @@ class PtyApp:
             if self.read(min(left, 0.05)) < 0:
                 break
         return self.total_bytes - before
+
+    def settle(self, quiet: float = 1.0, limit: float = 10.0) -> bool:
+        """Read until nothing was written for ``quiet`` seconds (True) or ``limit`` passed."""
+        deadline = time.perf_counter() + limit
+        last = time.perf_counter()
+        while (now := time.perf_counter()) < deadline:
+            if now - last >= quiet:
+                return True
+            got = self.read(min(0.05, deadline - now))
+            if got < 0:
+                return False
+            if got:
+                last = time.perf_counter()
+        return False
 
     def write(self, data: str | bytes) -> None:
         """Type into the terminal."""
