@@ -75,6 +75,7 @@ class RenderQueue:
     async def _run(self, job: dict[str, Any], draft: dict[str, Any], sid: str) -> None:
         from nemo_tui.local.render import render_draft
 
+        render_draft = self.options.get("render_fn") or render_draft  # tests may swap it
         if self._sem is None:
             self._sem = asyncio.Semaphore(self._limit)
         cancel = self._cancels[job["id"]]

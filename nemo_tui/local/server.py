@@ -7,7 +7,8 @@ Server options (all optional): ``heartbeat_interval`` (5 s), ``heartbeat_form`` 
 ``free_credits`` (100), ``max_upload_bytes`` (200 MB), ``wait_scale`` (1.0: multiplies the
 agent's Wait steps), ``chunks`` (partial chunks per message, 4), ``turn_fn`` (replaces
 ``agent.run_turn``, for tests). Render options: ``scale`` / ``render_scale`` (1.0),
-``max_concurrent`` / ``max_concurrent_renders`` (max(1, cores // 2)).
+``max_concurrent`` / ``max_concurrent_renders`` (max(1, cores // 2)), ``render_fn`` (replaces
+``render.render_draft``, for tests).
 """
 
 from __future__ import annotations

@@ -1,0 +1,282 @@
+"""The local backend over real loopback sockets: every endpoint, envelope, error and stream shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from nemo_tui.local.agent import Call, Result, Say, Wait
+
+ATTRIBUTION = {"X-Skill-Source": "free-ki-video-generation", "X-Skill-Version": "1.0.0",
+               "X-Skill-Platform": "unknown"}
+
+
+class Api:
+    """A raw httpx client with a fresh anonymous token and session on one local backend."""
+
+    def __init__(self, backend, *, session: bool = True) -> None:
+        self.backend = backend
+        self.http = httpx.Client(base_url=backend.url, timeout=20, trust_env=False)
+        self.client_id = str(uuid.uuid4())
+        r = self.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": self.client_id})
+        assert r.status_code == 200, r.text
+        self.token_data = r.json()["data"]
+        self.token = self.token_data["token"]
+        self.headers = {"Authorization": f"Bearer {self.token}", "X-Client-Id": self.client_id,
+                        **ATTRIBUTION}
+        self.sid = self.new_session() if session else None
+
+    def new_session(self) -> str:
+        r = self.http.post("/api/tasks/me/with-session/nemo_agent", headers=self.headers,
+                           json={"task_name": "project", "language": "en"})
+        assert r.status_code == 200, r.text
+        return r.json()["data"]["session_id"]
+
+    def get(self, path: str, **kw) -> httpx.Response:
+        return self.http.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def post(self, path: str, **kw) -> httpx.Response:
+        return self.http.post(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def state(self) -> dict:
+        r = self.get(f"/api/state/nemo_agent/me/{self.sid}/latest")
+        assert r.status_code == 200, r.text
+        return r.json()["data"]["state"]
+
+    def sse(self, text: str = "make a video about cats", *, streaming: bool = False,
+            sid: str | None = None, timeout: float = 20) -> list[bytes]:
+        """Raw SSE frames (blank-line separated) of one turn."""
+        body = {"app_name": "nemo_agent", "user_id": "me", "session_id": sid or self.sid,
+                "new_message": {"parts": [{"text": text}]}}
+        if streaming:
+            body["streaming"] = True
+        with self.http.stream("POST", "/run_sse", json=body, timeout=timeout,
+                              headers={**self.headers, "Accept": "text/event-stream"}) as r:
+            assert r.status_code == 200, r.read()
+            assert r.headers["content-type"] == "text/event-stream; charset=utf-8"
+            raw = r.read()
+        return [f for f in raw.split(b"\n\n") if f]
+
+
+def events(frames: list[bytes]) -> list[dict]:
+    """The JSON of every ``data:`` frame."""
+    return [json.loads(f[5:]) for f in frames if f.startswith(b"data:")]
+
+
+def texts(evs: list[dict]) -> list[str]:
+    return [p["text"] for e in evs for p in (e.get("content") or {}).get("parts", [])
+            if "text" in p]
+
+
+@pytest.fixture
+def api(local_backend):
+    return Api(local_backend)
+
+
+# -- auth ------------------------------------------------------------------------------------
+def test_anonymous_token_shape_and_rate_limit(local_backend):
+    api = Api(local_backend, session=False)
+    data = api.token_data
+    assert data["token"].startswith("nmv_usr_") and data["user_id"].startswith("anon_")
+    assert data["credits"] == 100
+    expires = time.mktime(time.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert 6.9 * 86400 < expires - time.mktime(time.gmtime()) < 7.1 * 86400
+    again = api.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": api.client_id})
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 86400
+    missing = api.http.post("/api/auth/anonymous-token")
+    assert missing.status_code == 400
+    other = api.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "other"})
+    assert other.status_code == 200 and other.json()["data"]["token"] != data["token"]
+
+
+def test_rate_limit_can_be_switched_off(make_local_backend):
+    be = make_local_backend(server_options={"enforce_token_rate_limit": False})
+    http = httpx.Client(base_url=be.url)
+    codes = [http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"}).status_code
+             for _ in range(2)]
+    assert codes == [200, 200]
+
+
+def test_bad_missing_and_expired_tokens_are_1001(local_backend):
+    http = httpx.Client(base_url=local_backend.url)
+    for headers in ({}, {"Authorization": "Bearer nmv_usr_nope"}, {"Authorization": "Basic x"}):
+        r = http.get("/api/credits/balance/simple", headers=headers)
+        assert r.status_code == 401 and r.json()["code"] == 1001
+    expired = http.post("/_local/tokens", json={"expires_in": -1}).json()["data"]["token"]
+    r = http.get("/api/credits/balance/simple", headers={"Authorization": f"Bearer {expired}"})
+    assert r.status_code == 401 and r.json()["code"] == 1001
+
+
+def test_scopes_limit_actions(local_backend):
+    http = httpx.Client(base_url=local_backend.url)
+    tok = http.post("/_local/tokens", json={"scopes": ["read"]}).json()["data"]["token"]
+    h = {"Authorization": f"Bearer {tok}"}
+    assert http.get("/api/credits/balance/simple", headers=h).status_code == 200
+    r = http.post("/api/tasks/me/with-session/nemo_agent", headers=h, json={})
+    assert r.status_code == 403 and "write" in r.json()["message"]
+
+
+def test_tokens_and_sessions_survive_a_restart(make_local_backend, tmp_path):
+    be = make_local_backend(data_dir=tmp_path / "d")
+    api = Api(be)
+    be.stop()
+    be2 = make_local_backend(data_dir=tmp_path / "d")
+    http = httpx.Client(base_url=be2.url, headers=api.headers)
+    r = http.get(f"/api/state/nemo_agent/me/{api.sid}/latest")
+    assert r.status_code == 200 and r.json()["data"]["session_id"] == api.sid
+    assert http.post("/api/auth/anonymous-token").status_code == 429
+    stored = (tmp_path / "d" / "accounts.json").read_text()
+    assert api.token not in stored  # only hashes on disk
+
+
+# -- session, state, credits -----------------------------------------------------------------
+def test_session_state_and_credits(api):
+    assert api.sid.isdigit()
+    r = api.get(f"/api/state/nemo_agent/me/{api.sid}/latest").json()
+    assert r["code"] == 0 and r["message"] == "ok"
+    assert r["data"]["task_id"].startswith("task_") and r["data"]["task_name"] == "project"
+    assert r["data"]["state"] == {"draft": None, "video_infos": [], "generated_media": [],
+                                  "canvas_config": {}, "video_analyses": {}}
+    assert api.get("/api/credits/balance/simple").json() == {
+        "code": 0, "message": "ok", "data": {"available": 100, "frozen": 0, "total": 100}}
+
+
+def test_other_users_session_is_not_found(local_backend):
+    a, b = Api(local_backend), Api(local_backend)
+    r = b.get(f"/api/state/nemo_agent/me/{a.sid}/latest")
+    assert r.status_code == 404 and r.json()["code"] == 1002
+    r = b.get("/api/state/nemo_agent/me/../../etc/latest")
+    assert r.status_code == 404
+
+
+# -- run_sse ---------------------------------------------------------------------------------
+def test_run_sse_adk_events_without_streaming(api):
+    evs = events(api.sse())
+    for ev in evs:
+        assert {"id", "timestamp", "invocationId", "author", "actions"} <= ev.keys()
+        assert "partial" not in ev
+    assert len({ev["invocationId"] for ev in evs}) == 1
+    calls = [p["functionCall"] for e in evs for p in e["content"]["parts"] if "functionCall" in p]
+    resps = [e for e in evs if any("functionResponse" in p for p in e["content"]["parts"])]
+    assert calls and calls[0]["name"] and calls[0]["id"]
+    assert resps and all(e["content"]["role"] == "user" for e in resps)
+    assert evs[-1]["turnComplete"] is True and texts(evs[-1:])
+    assert api.state()["draft"] is not None  # applied before the stream ended
+
+
+def test_run_sse_streaming_partials_then_whole_text(api):
+    evs = events(api.sse(streaming=True))
+    partial_text = [e for e in evs if e.get("partial") and texts([e])]
+    final = [e for e in evs if not e.get("partial") and texts([e])]
+    assert len(partial_text) >= 2 and len(final) == 1
+    assert "".join(texts(partial_text)) == texts(final)[0]
+    assert {e["id"] for e in partial_text} == {final[0]["id"]}
+    call_events = [e for e in evs if any("functionCall" in p for p in e["content"]["parts"])]
+    assert [bool(e.get("partial")) for e in call_events] == [True, False]
+
+
+def test_run_sse_camel_case_body_and_unknown_session(api):
+    r = api.post("/run_sse", json={"appName": "nemo_agent", "userId": "me", "sessionId": "123",
+                                   "newMessage": {"parts": [{"text": "hi"}]}})
+    assert r.status_code == 404 and r.json()["code"] == 1002
+    r = api.post("/run_sse", json={"sessionId": api.sid,
+                                   "newMessage": {"parts": [{"text": "hi"}]}})
+    assert r.status_code == 200 and b"data:" in r.content
+
+
+async def scripted_turn(ctx, message):
+    """A fixed turn exercising every step kind (independent of the real agent)."""
+    yield Say("Planning [bold]your[/bold] video.")
+    yield Call("generate_music", {"mood": message}, "c9")
+    yield Wait(0.7)
+    ctx.draft = {"d": 1000, "t": [{"tt": 1, "sg": [{"d": 1000, "m": {"name": "song"}}]}]}
+    ctx.freeze(30)
+    yield Result("generate_music", {"status": "ok"}, "c9")
+    yield Say("Done.")
+
+
+def test_scripted_turn_heartbeats_and_text_with_call(make_local_backend):
+    be = make_local_backend(server_options={"turn_fn": scripted_turn})
+    api = Api(be)
+    frames = api.sse("calm", streaming=True)
+    assert b": heartbeat" in frames  # during the 0.7 s Wait (heartbeat every 0.2 s)
+    evs = events(frames)
+    finals = [e for e in evs if not e.get("partial")]
+    # The model message carrying the call also carries the text said before it.
+    assert finals[0]["content"]["parts"][0] == {"text": "Planning [bold]your[/bold] video."}
+    assert finals[0]["content"]["parts"][1]["functionCall"]["name"] == "generate_music"
+    assert texts([finals[-1]]) == ["Done."] and finals[-1]["turnComplete"]
+    assert api.state()["draft"]["d"] == 1000
+    assert api.get("/api/credits/balance/simple").json()["data"] == {
+        "available": 70, "frozen": 30, "total": 100}
+
+
+@pytest.mark.parametrize("form, marker", [("event", b"event: heartbeat\ndata: {}"),
+                                          ("empty_data", b"data: "),
+                                          ("json", b'data: {"type":"heartbeat"}')])
+def test_heartbeat_forms(make_local_backend, form, marker):
+    be = make_local_backend(server_options={"turn_fn": scripted_turn, "heartbeat_form": form})
+    frames = Api(be).sse()
+    assert marker in frames
+    assert b": heartbeat" not in frames
+
+
+def test_simplified_event_style(make_local_backend):
+    be = make_local_backend(server_options={"turn_fn": scripted_turn, "event_style": "simple"})
+    evs = [e for e in events(Api(be).sse()) if e.get("type") != "heartbeat"]
+    assert [e["type"] for e in evs] == ["text", "tool_call", "tool_result", "text"]
+    assert evs[0]["content"].startswith("Planning") and evs[1]["name"] == "generate_music"
+    assert evs[2]["result"] == {"status": "ok"}
+
+
+async def failing_turn(ctx, message):
+    """A turn whose tool raises."""
+    yield Say("Trying.")
+    raise RuntimeError("tool exploded")
+
+
+def test_agent_exception_is_an_in_stream_error_pair(make_local_backend):
+    be = make_local_backend(server_options={"turn_fn": failing_turn})
+    evs = events(Api(be).sse())
+    assert texts(evs) == ["Trying."]
+    assert evs[-2]["errorCode"] == "RuntimeError" and "exploded" in evs[-2]["errorMessage"]
+    assert evs[-1] == {"error": "tool exploded", "error_details": {}}
+
+
+def test_no_credits_refuses_the_turn(make_local_backend):
+    be = make_local_backend(server_options={"free_credits": 0})
+    api = Api(be)
+    r = api.post("/run_sse", json={"session_id": api.sid, "new_message": {"parts": []}})
+    assert r.status_code == 400 and r.json()["code"] == 2001
+
+
+def test_client_leaving_does_not_stop_the_turn(make_local_backend):
+    be = make_local_backend(server_options={"turn_fn": scripted_turn})
+    api = Api(be)
+    body = {"session_id": api.sid, "new_message": {"parts": [{"text": "x"}]}}
+    with api.http.stream("POST", "/run_sse", json=body, headers=api.headers) as r:
+        next(r.iter_bytes())  # first bytes, then hang up
+    for _ in range(200):
+        if api.state()["draft"] is not None:
+            break
+        time.sleep(0.05)
+    assert api.state()["draft"]["d"] == 1000
+
+
+# -- request log -----------------------------------------------------------------------------
+def test_request_log_has_x_headers_but_never_the_token(api):
+    api.get("/api/credits/balance/simple")
+    log = httpx.get(api.backend.url + "/_local/requests").json()["data"]["requests"]
+    entry = log[-1]
+    assert entry["path"] == "/api/credits/balance/simple" and entry["endpoint"] == "credits"
+    assert entry["headers"]["x-skill-source"] == "free-ki-video-generation"
+    assert "authorization" in entry["header_names"] and entry["has_authorization"]
+    assert api.token not in json.dumps(log) and api.token not in json.dumps(api.backend.requests())
+    session_post = [e for e in log if e["endpoint"] == "create_session"][0]
+    assert session_post["json"] == {"task_name": "project", "language": "en"}
