@@ -52,8 +52,10 @@ class ApiFailure(Exception):
             return "auth"
         if self.code == 1002:
             return "session"
-        if self.code == 400 or (self.http_status == 400 and self.code in (None, 400)):
-            return "client_id"
+        if self.code == 400 and (
+            not self.server_message or "client" in self.server_message.lower()
+        ):
+            return "client_id"  # a 400 that explains something else is not about the id
         if self.code == 429 or self.http_status == 429:
             return "rate_limit"
         if self.http_status == 409 or (
