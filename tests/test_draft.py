@@ -191,3 +191,17 @@ def test_property_decode_never_raises(obj: object) -> None:
             for t in draft.tracks:
                 for s in t.segments:
                     assert s.start_ms >= 0 and s.duration_ms >= 0 and s.label
+
+
+def test_label_priority_and_volume_percent() -> None:
+    """Label: name, else text (quoted), else src base name, else "segment N"; volume as percent."""
+    draft = decode_draft({"t": [{"tt": "0", "sg": [
+        {"d": 1000, "m": {"name": "n", "text": "t", "src": "/a/b.mp4"}},
+        {"d": 1000, "m": {"text": "t", "src": "/a/b.mp4"}},
+        {"d": 1000, "m": {"src": "C:\\media\\c.png"}},
+        {"d": 1000, "m": {"volume": 0.2}},
+    ]}]})
+    assert draft is not None
+    assert [s.label for s in draft.tracks[0].segments] == ["n", "t", "c.png", "segment 4"]
+    assert summarize(draft) == (
+        'Timeline (1 track): 1. Video: n (0-1s), "t" (1-2s), c.png (2-3s), segment 4 (3-4s, 20%)')

@@ -118,3 +118,16 @@ def test_property_never_raises(text: str) -> None:
         assert act.phrase
         for ch in act.phrase + act.target:
             assert unicodedata.category(ch) not in ("Cc", "Cs") and ch != "\u202e"
+
+
+def test_domain_modules_import_no_textual_or_rich() -> None:
+    """textsafe, draft, diff, intent and gui_speak stay pure (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nemo_tui.textsafe, nemo_tui.draft, nemo_tui.diff, nemo_tui.intent, "
+            "nemo_tui.gui_speak; bad = [m for m in ('textual', 'rich', 'httpx') if m in sys.modules]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -99,3 +99,11 @@ def test_property_never_raises(text: str) -> None:
     assert got.kind in ("export", "credits", "state", "upload", "chat")
     if got.kind != "upload":
         assert got.targets == []
+
+
+def test_existing_local_path(tmp_path) -> None:
+    """A real path (no media extension) routes to upload when the caller checks existence."""
+    folder = tmp_path / "footage"
+    folder.mkdir()
+    assert route(str(folder), path_exists=os.path.exists) == Intent("upload", [str(folder)])
+    assert route(str(tmp_path / "missing"), path_exists=os.path.exists).kind == "chat"

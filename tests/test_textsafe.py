@@ -120,3 +120,20 @@ def test_markup_escape_examples() -> None:
     assert markup_escape("[$accent]") == "\\[$accent]"
     assert markup_escape("[@click=app.quit]") == "\\[@click=app.quit]"
     assert markup_escape("no tags") == "no tags"
+
+
+# The brief's list, written out independently of textsafe's own table.
+SPEC_UNSAFE = [
+    *range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0),  # C0 (not \t \n), DEL, C1
+    *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C,  # bidi
+    0xD800, 0xDBFF, 0xDC00, 0xDFFF,  # lone surrogates
+]
+
+
+def test_every_listed_code_point_escaped() -> None:
+    """Each control, bidi and surrogate code point named in the spec becomes its visible escape."""
+    for cp in SPEC_UNSAFE:
+        out = safe_text(f"a{chr(cp)}b")
+        assert chr(cp) not in out, hex(cp)
+        assert out == "a" + (f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}") + "b", hex(cp)
+    assert safe_text("a\tb\nc") == "a\tb\nc"
