@@ -490,5 +490,5 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
     data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
     output.note(f"Local backend on http://{args.host}:{args.port} (Ctrl-C to stop). Use it with "
                 f"NEMO_API_URL=http://{args.host}:{args.port}")
-    serve_forever(data_dir, host=args.host, port=args.port)
+    serve_forever(host=args.host, port=args.port, data_dir=data_dir)
     return EXIT_OK

@@ -69,3 +69,119 @@ def test_job_from_status():
     assert (job.id, job.status, job.progress, job.output_dir) == ("render_5", "pending", 5,
                                                                  "/tmp/out")
     assert not job.finished and not job.downloaded
+
+
+# ---- watch_job against the local backend (real sockets, real render at 0.1 scale) ----------
+
+DRAFT = {"d": 2000, "m": {"title": "Sea", "width": 1920, "height": 1080},
+         "t": [{"tt": 0, "sg": [{"s": 0, "d": 2000, "m": {"name": "waves"}}]}]}
+
+
+def make_client(url: str, **overrides):
+    """A client without GET retries, so watch_job itself sees every failure."""
+    from nemo_tui.api.client import ClientConfig, NemoClient
+
+    config = ClientConfig(api_url=url, client_id="0b7d5c4e-8c43-4a39-9a57-2d1f1c1e0f00",
+                          get_retries=0, retry_base_delay=0.01, **overrides)
+    return NemoClient(config)
+
+
+async def start_job(client, url: str, out_dir) -> RenderJob:
+    """Submit DRAFT for rendering and wrap the reply in a RenderJob."""
+    session = await client.ensure_session()
+    status = await client.start_render(DRAFT)
+    return RenderJob.from_status(status, api_url=url, session_id=session.session_id,
+                                 output_dir=out_dir)
+
+
+async def test_watch_job_renders_and_downloads(local_backend, paths, tmp_path):
+    from nemo_tui.jobs import watch_job
+
+    store = JobStore(paths)
+    seen: list[tuple[str, int | None, int | None]] = []
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path / "out")
+        store.upsert(job)
+        done = await watch_job(client, job, store, interval=0.05,
+                               on_update=lambda j: seen.append(
+                                   (j.status, j.progress, j.download_progress)))
+    assert done.status == "completed" and done.progress == 100 and done.error is None
+    path = tmp_path / "out" / os.path.basename(done.path)
+    assert path.is_file() and path.stat().st_size > 1000
+    assert path.read_bytes()[4:8] == b"ftyp"  # a real MP4
+    assert done.download_progress == 100
+    assert seen[-1] == ("completed", 100, 100)
+    stored = JobStore(paths).get(job.id)
+    assert stored.status == "completed" and stored.path == done.path
+
+
+async def test_watch_job_keeps_polling_through_server_errors(local_backend, paths, tmp_path):
+    from nemo_tui.jobs import watch_job
+
+    store = JobStore(paths)
+    errors: list[str] = []
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "http": 503, "times": 2}])
+        done = await watch_job(client, job, store, interval=0.01, download=False,
+                               on_update=lambda j: j.error and errors.append(j.error))
+    assert done.status == "completed" and done.path is None and done.error is None
+    assert len(errors) == 2 and all("still trying" in e for e in errors)
+
+
+async def test_watch_job_failed_render(local_backend, paths, tmp_path):
+    from nemo_tui.jobs import watch_job
+
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "status": "failed",
+                                   "error": "font missing", "times": -1}])
+        done = await watch_job(client, job, JobStore(paths), interval=0.01)
+    assert done.status == "failed" and done.path is None
+    assert "font missing" in done.error
+    assert JobStore(paths).get(job.id).status == "failed"
+
+
+async def test_watch_job_unknown_id_is_lost(local_backend, paths):
+    from nemo_tui.jobs import watch_job
+
+    job = RenderJob("render_404", local_backend.url, "s")
+    async with make_client(local_backend.url) as client:
+        done = await watch_job(client, job, JobStore(paths), interval=0.01)
+    assert done.status == "lost" and "render_404" in done.error
+    assert JobStore(paths).get("render_404").status == "lost"
+
+
+async def test_watch_job_gives_up_after_max_errors(make_local_backend, paths, tmp_path):
+    from nemo_tui.api.errors import NetworkError
+    from nemo_tui.jobs import watch_job
+
+    backend = make_local_backend()
+    async with make_client(backend.url) as client:
+        job = await start_job(client, backend.url, tmp_path)
+        backend.stop()  # the server is gone: nothing listens on the port any more
+        with pytest.raises(NetworkError):
+            await watch_job(client, job, JobStore(paths), interval=0.01, max_errors=3)
+    stored = JobStore(paths).get(job.id)
+    assert not stored.finished and "still trying" in stored.error
+
+
+async def test_watch_job_can_be_cancelled(local_backend, paths, tmp_path):
+    import asyncio
+
+    from nemo_tui.jobs import watch_job
+
+    store = JobStore(paths)
+    first_update = asyncio.Event()
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "status": "processing",
+                                   "progress": 42, "times": -1}])
+        task = asyncio.create_task(watch_job(client, job, store, interval=0.01,
+                                             on_update=lambda j: first_update.set()))
+        await first_update.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    stored = store.get(job.id)
+    assert stored.status == "processing" and stored.progress == 42 and not stored.finished
