@@ -32,7 +32,6 @@ from nemo_tui.api.models import RenderStatus, UploadedFile
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
 
-DOWNLOAD_CHUNK = 256 * 1024
 _RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
@@ -80,7 +79,8 @@ async def _write_body(resp: httpx.Response, part: Path, append: bool, done: int,
     try:
         if progress:
             progress(done, total)
-        async for chunk in resp.aiter_bytes(DOWNLOAD_CHUNK):
+        # No re-chunking: bytes that arrived before a cut are written (and resumable).
+        async for chunk in resp.aiter_bytes():
             try:
                 await asyncio.to_thread(fh.write, chunk)
             except OSError as exc:
