@@ -13,6 +13,8 @@ import pytest
 
 from nemo_tui.local.agent import Call, Result, Say, Wait
 
+# verify=False: plain-http loopback only, and it skips loading CA certificates (slow).
+RAW = httpx.Client(verify=False, trust_env=False, timeout=20)
 ATTRIBUTION = {"X-Skill-Source": "free-ki-video-generation", "X-Skill-Version": "1.0.0",
                "X-Skill-Platform": "unknown"}
 
@@ -22,7 +24,7 @@ class Api:
 
     def __init__(self, backend, *, session: bool = True) -> None:
         self.backend = backend
-        self.http = httpx.Client(base_url=backend.url, timeout=20, trust_env=False)
+        self.http = httpx.Client(base_url=backend.url, timeout=20, trust_env=False, verify=False)
         self.client_id = str(uuid.uuid4())
         r = self.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": self.client_id})
         assert r.status_code == 200, r.text
@@ -97,14 +99,14 @@ def test_anonymous_token_shape_and_rate_limit(local_backend):
 
 def test_rate_limit_can_be_switched_off(make_local_backend):
     be = make_local_backend(server_options={"enforce_token_rate_limit": False})
-    http = httpx.Client(base_url=be.url)
+    http = httpx.Client(base_url=be.url, verify=False)
     codes = [http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"}).status_code
              for _ in range(2)]
     assert codes == [200, 200]
 
 
 def test_bad_missing_and_expired_tokens_are_1001(local_backend):
-    http = httpx.Client(base_url=local_backend.url)
+    http = httpx.Client(base_url=local_backend.url, verify=False)
     for headers in ({}, {"Authorization": "Bearer nmv_usr_nope"}, {"Authorization": "Basic x"}):
         r = http.get("/api/credits/balance/simple", headers=headers)
         assert r.status_code == 401 and r.json()["code"] == 1001
@@ -114,7 +116,7 @@ def test_bad_missing_and_expired_tokens_are_1001(local_backend):
 
 
 def test_scopes_limit_actions(local_backend):
-    http = httpx.Client(base_url=local_backend.url)
+    http = httpx.Client(base_url=local_backend.url, verify=False)
     tok = http.post("/_local/tokens", json={"scopes": ["read"]}).json()["data"]["token"]
     h = {"Authorization": f"Bearer {tok}"}
     assert http.get("/api/credits/balance/simple", headers=h).status_code == 200
@@ -127,7 +129,7 @@ def test_tokens_and_sessions_survive_a_restart(make_local_backend, tmp_path):
     api = Api(be)
     be.stop()
     be2 = make_local_backend(data_dir=tmp_path / "d")
-    http = httpx.Client(base_url=be2.url, headers=api.headers)
+    http = httpx.Client(base_url=be2.url, headers=api.headers, verify=False)
     r = http.get(f"/api/state/nemo_agent/me/{api.sid}/latest")
     assert r.status_code == 200 and r.json()["data"]["session_id"] == api.sid
     assert http.post("/api/auth/anonymous-token").status_code == 429
@@ -194,7 +196,7 @@ async def scripted_turn(ctx, message):
     """A fixed turn exercising every step kind (independent of the real agent)."""
     yield Say("Planning [bold]your[/bold] video.")
     yield Call("generate_music", {"mood": message}, "c9")
-    yield Wait(0.7)
+    yield Wait(0.5)
     ctx.draft = {"d": 1000, "t": [{"tt": 1, "sg": [{"d": 1000, "m": {"name": "song"}}]}]}
     ctx.freeze(30)
     yield Result("generate_music", {"status": "ok"}, "c9")
@@ -205,7 +207,7 @@ def test_scripted_turn_heartbeats_and_text_with_call(make_local_backend):
     be = make_local_backend(server_options={"turn_fn": scripted_turn})
     api = Api(be)
     frames = api.sse("calm", streaming=True)
-    assert b": heartbeat" in frames  # during the 0.7 s Wait (heartbeat every 0.2 s)
+    assert b": heartbeat" in frames  # during the 0.5 s Wait (heartbeat every 0.2 s)
     evs = events(frames)
     finals = [e for e in evs if not e.get("partial")]
     # The model message carrying the call also carries the text said before it.
@@ -272,11 +274,232 @@ def test_client_leaving_does_not_stop_the_turn(make_local_backend):
 # -- request log -----------------------------------------------------------------------------
 def test_request_log_has_x_headers_but_never_the_token(api):
     api.get("/api/credits/balance/simple")
-    log = httpx.get(api.backend.url + "/_local/requests").json()["data"]["requests"]
+    log = RAW.get(api.backend.url + "/_local/requests").json()["data"]["requests"]
     entry = log[-1]
     assert entry["path"] == "/api/credits/balance/simple" and entry["endpoint"] == "credits"
     assert entry["headers"]["x-skill-source"] == "free-ki-video-generation"
     assert "authorization" in entry["header_names"] and entry["has_authorization"]
     assert api.token not in json.dumps(log) and api.token not in json.dumps(api.backend.requests())
-    session_post = [e for e in log if e["endpoint"] == "create_session"][0]
+    session_post = next(e for e in log if e["endpoint"] == "create_session")
     assert session_post["json"] == {"task_name": "project", "language": "en"}
+
+
+# -- upload ----------------------------------------------------------------------------------
+def _media_files(api: Api) -> list[str]:
+    d = api.backend.data_dir / "media" / api.sid
+    return sorted(p.name for p in d.iterdir()) if d.exists() else []
+
+
+def test_multipart_upload_bytes_identical_names_safe_never_overwritten(api):
+    payload = bytes(range(256)) * 1200 + b"tail"
+    files = [("files", ("clip.mp4", payload, "video/mp4")),
+             ("files", ("clip.mp4", b"second", "video/mp4")),
+             ("files", ("../../x/..\\evil\x1b[31m\u202e.PNG", b"png", "image/png"))]
+    r = api.post(f"/api/upload-video/nemo_agent/me/{api.sid}", files=files)
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert data["session_state_applied"] is True
+    names = [f["filename"] for f in data["files"]]
+    assert names[:2] == ["clip.mp4", "clip (1).mp4"]
+    assert "/" not in names[2] and "\\" not in names[2] and "\x1b" not in names[2]
+    assert names[2].endswith(".PNG") and not names[2].startswith(".")
+    assert [f["file_type"] for f in data["files"]] == ["video", "video", "image"]
+    media = api.backend.data_dir / "media" / api.sid
+    assert (media / "clip.mp4").read_bytes() == payload
+    assert (media / "clip (1).mp4").read_bytes() == b"second"
+    assert sorted(names) == _media_files(api)
+    first = data["files"][0]
+    assert {"duration", "width", "height", "fps", "hash", "cdn_url"} <= first.keys()
+    assert RAW.get(first["cdn_url"]).content == payload  # cdn_url serves the bytes
+    assert [i["filename"] for i in api.state()["video_infos"]] == names
+
+
+def test_upload_refuses_bad_format_and_size_leaving_nothing(make_local_backend):
+    api = Api(make_local_backend(server_options={"max_upload_bytes": 1000}))
+    url = f"/api/upload-video/nemo_agent/me/{api.sid}"
+    r = api.post(url, files=[("files", ("a.mp4", b"ok", "video/mp4")),
+                             ("files", ("notes.txt", b"x", "text/plain"))])
+    assert r.status_code == 400 and r.json()["code"] == 4001
+    r = api.post(url, files=[("files", ("big.mp4", b"x" * 5000, "video/mp4"))])
+    assert r.status_code == 413 and r.json()["code"] == 4002
+    r = api.post(url, files=[("other", ("a.mp4", b"x", "video/mp4"))])
+    assert r.status_code == 400 and r.json()["code"] == 4001
+    assert _media_files(api) == [] and api.state()["video_infos"] == []
+    r = api.post("/api/upload-video/nemo_agent/me/999", files=[("files", ("a.mp4", b"x"))])
+    assert r.status_code == 404 and r.json()["code"] == 1002
+
+
+def test_url_upload_file_and_loopback_only(api, tmp_path):
+    src = tmp_path / "song.mp3"
+    src.write_bytes(b"ID3" + bytes(5000))
+    url = f"/api/upload-video/nemo_agent/me/{api.sid}"
+    r = api.post(url, json={"urls": [src.as_uri()], "source_type": "url"})
+    assert r.status_code == 200, r.text
+    first = r.json()["data"]["files"][0]
+    assert first["file_type"] == "audio"
+    r = api.post(url, json={"urls": [first["cdn_url"]], "source_type": "url"})
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["files"][0]["filename"] == "song (1).mp3"
+    media = api.backend.data_dir / "media" / api.sid
+    assert (media / "song (1).mp3").read_bytes() == src.read_bytes()
+    r = api.post(url, json={"urls": ["https://example.com/a.mp4"], "source_type": "url"})
+    assert r.status_code == 400 and r.json()["code"] == 4001
+    assert "loopback" in r.json()["message"]
+    r = api.post(url, json={"source_type": "url"})
+    assert r.status_code == 400 and r.json()["code"] == 4001
+
+
+# -- render ----------------------------------------------------------------------------------
+DRAFT = {"d": 2000, "m": {"title": "T", "width": 320, "height": 180},
+         "t": [{"tt": 0, "sg": [{"s": 0, "d": 2000, "m": {"name": "clip"}}]}]}
+CONTENT = bytes(range(256)) * 400
+
+
+class GatedRenders:
+    """A fake renderer: reports 50 %, then waits until the test opens the job's gate."""
+
+    def __init__(self) -> None:
+        self.opened: set[str] = set()
+
+    def open(self, render_id: str) -> None:
+        self.opened.add(render_id)
+
+    async def __call__(self, draft, out_path: Path, *, media_dir, progress, scale, cancel):
+        render_id = out_path.name.split(".")[0]
+        progress(0.5)
+        while render_id not in self.opened:
+            await asyncio.sleep(0.01)
+        out_path.write_bytes(CONTENT)
+        progress(1.0)
+
+
+def start_render(api: Api, render_id: str, **kw) -> httpx.Response:
+    body = {"id": render_id, "sessionId": api.sid, "draft": DRAFT,
+            "output": {"format": "mp4", "quality": "high"}}
+    return api.post("/api/render/proxy/lambda", json=body, **kw)
+
+
+def wait_status(api: Api, render_id: str, wanted: str) -> dict:
+    for _ in range(400):
+        data = api.get(f"/api/render/proxy/lambda/{render_id}").json()["data"]
+        if data["status"] == wanted:
+            return data
+        time.sleep(0.025)
+    raise AssertionError(f"{render_id} never became {wanted}: {data}")
+
+
+@pytest.fixture
+def gated(make_local_backend):
+    renders = GatedRenders()
+    be = make_local_backend(render_options={"render_fn": renders, "max_concurrent": 1})
+    return Api(be), renders
+
+
+def test_render_queue_lifecycle_and_cancel(gated):
+    api, renders = gated
+    r = start_render(api, "render_a")
+    assert r.json() == {"success": True, "data": {"id": "render_a", "status": "pending",
+                                                  "progress": 5}}
+    assert start_render(api, "render_b").status_code == 200
+    a = wait_status(api, "render_a", "processing")
+    assert a["progress"] == 52
+    assert api.get("/api/render/proxy/lambda/render_b").json()["data"]["status"] == "pending"
+    renders.open("render_a")
+    a = wait_status(api, "render_a", "completed")
+    assert a["progress"] == 100 and a["outputUrl"].endswith("/files/render_a.mp4")
+    wait_status(api, "render_b", "processing")  # the queue moves on
+    r = api.post("/api/render/proxy/lambda/render_b/cancel")
+    assert r.status_code == 200 and r.json()["data"]["status"] == "cancelled"
+    assert wait_status(api, "render_b", "cancelled")
+
+
+def test_render_errors(gated):
+    api, _ = gated
+    assert start_render(api, "render_x").status_code == 200
+    dup = start_render(api, "render_x")
+    assert dup.status_code == 409 and "duplicate id" in dup.json()["error"]
+    no_attr = api.http.post("/api/render/proxy/lambda", headers={
+        "Authorization": f"Bearer {api.token}"}, json={"id": "r2", "sessionId": api.sid,
+                                                         "draft": DRAFT})
+    assert no_attr.status_code == 402
+    assert api.get("/api/render/proxy/lambda/nope").status_code == 404
+    assert api.post("/api/render/proxy/lambda/nope/cancel").status_code == 404
+    bad = api.post("/api/render/proxy/lambda", json={"id": "../x", "sessionId": api.sid,
+                                                     "draft": DRAFT})
+    assert bad.status_code == 400
+    r = api.post("/api/render/proxy/lambda", json={"id": "r3", "sessionId": "1", "draft": DRAFT})
+    assert r.status_code == 404
+    other = Api(api.backend)
+    assert other.get("/api/render/proxy/lambda/render_x").status_code == 404
+
+
+def test_output_file_range_and_authenticated_download(gated):
+    api, renders = gated
+    renders.open("render_f")
+    start_render(api, "render_f")
+    url = wait_status(api, "render_f", "completed")["outputUrl"]
+    assert RAW.get(url).content == CONTENT  # no auth needed
+    part = RAW.get(url, headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.content == CONTENT[1000:2000]
+    assert part.headers["content-range"] == f"bytes 1000-1999/{len(CONTENT)}"
+    tail = RAW.get(url, headers={"Range": "bytes=-10"})
+    assert tail.content == CONTENT[-10:]
+    dl = api.get("/api/render/proxy/render_f/download")
+    assert dl.status_code == 200 and dl.content == CONTENT
+    assert RAW.get(api.backend.url + "/api/render/proxy/render_f/download").status_code == 401
+    assert RAW.get(api.backend.url + "/files/nope.mp4").status_code == 404
+    assert RAW.get(api.backend.url + "/files/..%2Faccounts.json").status_code == 404
+
+
+@pytest.mark.parametrize("style", ["bare", "code"])
+def test_render_reply_styles(make_local_backend, style):
+    renders = GatedRenders()
+    renders.open("render_s")
+    be = make_local_backend(server_options={"render_reply_style": style},
+                            render_options={"render_fn": renders})
+    api = Api(be)
+    start_render(api, "render_s")
+    for _ in range(400):
+        body = api.get("/api/render/proxy/lambda/render_s").json()
+        data = body if style == "bare" else body["data"]
+        if data["status"] == "completed":
+            break
+        time.sleep(0.025)
+    if style == "bare":
+        assert body["taskId"] == "render_s" and body["output"]["url"].endswith("render_s.mp4")
+        assert body["output"]["size"] == len(CONTENT) and body["output"]["duration"] == 2.0
+    else:
+        assert body["code"] == 0 and body["data"]["outputUrl"].endswith("render_s.mp4")
+
+
+def test_renders_survive_a_restart(make_local_backend, tmp_path):
+    renders = GatedRenders()
+    renders.open("render_done")
+    opts = {"render_fn": renders, "max_concurrent": 1}
+    be = make_local_backend(data_dir=tmp_path / "d", render_options=opts)
+    api = Api(be)
+    start_render(api, "render_done")
+    wait_status(api, "render_done", "completed")
+    start_render(api, "render_running")
+    start_render(api, "render_waiting")
+    wait_status(api, "render_running", "processing")
+    be.stop()
+    be2 = make_local_backend(data_dir=tmp_path / "d", render_options=opts)
+    api.http = httpx.Client(base_url=be2.url, verify=False)
+    done = api.get("/api/render/proxy/lambda/render_done").json()["data"]
+    assert done["status"] == "completed" and done["outputUrl"].startswith(be2.url)
+    for rid in ("render_running", "render_waiting"):
+        data = api.get(f"/api/render/proxy/lambda/{rid}").json()["data"]
+        assert data["status"] == "failed"
+        assert data["error"] == "interrupted by a backend restart"
+
+
+def test_real_tiny_render(api):
+    api.sse("a tiny film")
+    draft = api.state()["draft"]
+    r = api.post("/api/render/proxy/lambda",
+                 json={"id": "render_real", "sessionId": api.sid, "draft": draft})
+    assert r.status_code == 200
+    data = wait_status(api, "render_real", "completed")
+    head = RAW.get(data["outputUrl"], headers={"Range": "bytes=0-11"}).content
+    assert head[4:8] == b"ftyp"
