@@ -28,6 +28,7 @@ from nemo_tui.api.errors import (
     NemoError,
     NetworkError,
     ProtocolError,
+    RateLimitedError,
     StreamDroppedError,
 )
 from nemo_tui.api.files import (
@@ -304,7 +305,15 @@ class NemoClient:
             await self._fetch_anonymous_token()
 
     async def _fetch_anonymous_token(self) -> Token:
-        data = await self.call("POST", "/api/auth/anonymous-token", scope="write", auth=False)
+        try:
+            data = await self.call("POST", "/api/auth/anonymous-token", scope="write", auth=False)
+        except RateLimitedError as exc:
+            wait = f" in {_human_seconds(exc.retry_after)}" if exc.retry_after else " later"
+            raise RateLimitedError(
+                "The server gives one free anonymous token per client every 7 days, and this "
+                f"client already got one. Try again{wait}, or set NEMO_TOKEN to your own token.",
+                retry_after=exc.retry_after, code=exc.code, http_status=exc.http_status,
+            ) from None
         token = parse.token(data)
         self.token = token
         if self._cache is not None:
@@ -500,3 +509,11 @@ class NemoClient:
                       "skill_version": self.config.skill_version, "skill_source": SKILL_SOURCE})
         return f"{self.config.web_url.rstrip('/')}/workspace/claim?{urlencode(query)}"
 
+
+def _human_seconds(seconds: float) -> str:
+    """"about 3 days", "about 2 hours", "45 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size * 1.5 or (unit == "minute" and seconds >= 90):
+            n = round(seconds / size)
+            return f"about {n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:g} seconds"
