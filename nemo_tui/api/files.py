@@ -203,13 +203,15 @@ def name_from_url(url: str | None, render_id: str) -> str:
 def unique_target(dest_dir: Path, name: str) -> Path:
     """`dest_dir/name`, or ``name (1).ext``, ``name (2).ext``… if taken (never overwrite)."""
     target = dest_dir / name
-    if not target.exists():
+    # lexists: a dangling symlink is a taken name too (exists() says False, and publish's
+    # os.link would then fail on it forever)
+    if not os.path.lexists(target):
         return target
     stem, suffix = Path(name).stem, Path(name).suffix
     n = 1
     while True:
         candidate = dest_dir / f"{stem} ({n}){suffix}"
-        if not candidate.exists():
+        if not os.path.lexists(candidate):
             return candidate
         n += 1
 
@@ -224,7 +226,7 @@ def publish(part: Path, target: Path) -> Path:
             target = unique_target(dest_dir, name)
             continue
         except OSError:
-            if target.exists():  # no hard links here (some filesystems): check, then rename
+            if os.path.lexists(target):  # no hard links here (some filesystems): check, then rename
                 target = unique_target(dest_dir, name)
                 continue
             os.rename(part, target)
