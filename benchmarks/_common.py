@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "benchmarks"
 PYTHON = sys.executable
 QUICK = os.environ.get("NEMO_BENCH_QUICK") == "1"
+PROFILE = os.environ.get("NEMO_BENCH_PROFILE") == "1"  # print a cProfile of the measured window
 
 # Work from a checkout even when the package is not pip-installed: this process and every child
 # (studio, backend) import nemo_tui from ROOT.
@@ -115,6 +116,25 @@ def percentile(values: list[float], p: float) -> float | None:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+@contextlib.contextmanager
+def maybe_profile(top: int = 30) -> Iterator[None]:
+    """With NEMO_BENCH_PROFILE=1, cProfile the block and print the top functions to stderr."""
+    if not PROFILE:
+        yield
+        return
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    try:
+        yield
+    finally:
+        prof.disable()
+        for key in ("tottime", "cumulative"):
+            pstats.Stats(prof, stream=sys.stderr).sort_stats(key).print_stats(top)
 
 
 # ---- /proc readings (psutil is not a dependency) ---------------------------------------------

@@ -16,6 +16,7 @@ from _common import (
     Report,
     median,
     proc_status_kib,
+    strip_escapes,
     studio_argv,
     temp_home,
 )
@@ -28,13 +29,16 @@ TIMEOUT = 20.0
 def start_once(argv: list[str], env: dict[str, str], needle: str) -> tuple[float, int, int]:
     """One cold start: (seconds to ``needle`` on screen, VmHWM KiB at that time, after SETTLE)."""
     with PtyApp(argv, env) as app:
-        seen = app.wait_for(needle, TIMEOUT)
+        seen = app.wait_screen(needle, TIMEOUT)
         if seen is None:
             tail = app.text[-600:].encode("unicode_escape").decode()
             raise RuntimeError(f"{needle!r} never appeared; exit={app.proc.poll()} tail={tail}")
         hwm_first = proc_status_kib(app.proc.pid, "VmHWM") or 0
         app.drain(SETTLE)
         hwm_settled = proc_status_kib(app.proc.pid, "VmHWM") or hwm_first
+        if app.proc.poll() is not None:
+            tail = strip_escapes(app.text[-600:])
+            raise RuntimeError(f"exited ({app.proc.returncode}) after its first screen: {tail}")
         return seen - app.started, hwm_first, hwm_settled
 
 

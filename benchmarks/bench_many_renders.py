@@ -19,6 +19,7 @@ from _common import (
     BackendProcess,
     ConnectionCounter,
     Report,
+    maybe_profile,
     proc_cpu_seconds,
     proc_status_kib,
     temp_home,
@@ -37,7 +38,6 @@ async def watch_many(url: str, state_dir: Path, report: Report,
                      counter: ConnectionCounter) -> None:
     """Start JOBS renders, watch them all, measure the window, stop."""
     from nemo_tui.api.client import ClientConfig, NemoClient
-
     from nemo_tui.config import AppPaths
     from nemo_tui.jobs import JobStore, RenderJob, watch_job
 
@@ -62,7 +62,8 @@ async def watch_many(url: str, state_dir: Path, report: Report,
                 client, job, store, interval=INTERVAL, on_update=on_update, download=False)))
         await asyncio.sleep(WARMUP)
         conns0, cpu0, t0 = counter.count(), proc_cpu_seconds(), time.perf_counter()
-        await asyncio.sleep(WINDOW)
+        with maybe_profile():
+            await asyncio.sleep(WINDOW)
         cpu1, t1, conns1 = proc_cpu_seconds(), time.perf_counter(), counter.count()
         finished = sum(1 for t in tasks if t.done())
         share = (cpu1 - cpu0) / (t1 - t0) * 100

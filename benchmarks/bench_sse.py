@@ -18,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-from _common import QUICK, BackendProcess, Report, median, temp_home
+from _common import QUICK, BackendProcess, Report, median, proc_cpu_seconds, temp_home
 
 # Mixed text like real replies: ASCII, punctuation, CJK, emoji (multi-byte UTF-8 across reads).
 WORDS = ("Sure", "—", "building", "your", "video", "with", "«lo-fi»", "music", "and", "a", "中文",
@@ -114,6 +114,7 @@ async def end_to_end(url: str, report: Report) -> None:
         await client.ensure_session()
         events = chunks = text_bytes = 0
         end = None
+        cpu0 = proc_cpu_seconds()
         start = time.perf_counter()
         async for ev in client.stream_turn("benchmark: long reply"):
             events += 1
@@ -125,12 +126,15 @@ async def end_to_end(url: str, report: Report) -> None:
             elif isinstance(ev, TurnEnd):
                 end = ev.reason
         elapsed = time.perf_counter() - start
+        cpu = proc_cpu_seconds() - cpu0
         report.add("e2e_events_s", "End to end over loopback: turn events per second",
                    events / elapsed, "events/s")
         report.add("e2e_text_kib_s", "End to end over loopback: streamed text",
                    text_bytes / elapsed / 1024, "KiB/s")
+        report.add("e2e_client_cpu", "End to end: client CPU per second of streaming",
+                   cpu / elapsed * 100, "% of one core")
         report.info.update(e2e_events=events, e2e_chunks=chunks, e2e_seconds=round(elapsed, 3),
-                           e2e_end=end)
+                           e2e_end=end, e2e_client_events_per_cpu_s=round(events / cpu))
     finally:
         await client.aclose()
 
