@@ -484,11 +484,36 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"The port {args.port} is out of range (0-65535).")
     from nemo_tui.config import AppPaths
-    from nemo_tui.local.runner import serve_forever
+    from nemo_tui.local.runner import LocalBackendUnavailable, serve_forever
     from nemo_tui.store import ensure_private_dir
 
     data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
-    output.note(f"Local backend on http://{args.host}:{args.port} (Ctrl-C to stop). Use it with "
-                f"NEMO_API_URL=http://{args.host}:{args.port}")
-    serve_forever(host=args.host, port=args.port, data_dir=data_dir)
+    _check_port_free(args.host, args.port)
+
+    def ready(url: str) -> None:
+        output.note(f"Local backend on {url} (Ctrl-C to stop). Use it with NEMO_API_URL={url}")
+
+    try:
+        serve_forever(host=args.host, port=args.port, data_dir=data_dir, on_ready=ready)
+    except LocalBackendUnavailable as exc:
+        raise NemoError(str(exc)) from None
+    except SystemExit as exc:  # uvicorn exits this way when it cannot bind the port
+        if not exc.code:
+            return EXIT_OK
+        raise NemoError(f"Could not listen on {args.host}:{args.port}; is the port already "
+                        "in use? Try another one with --port.") from None
     return EXIT_OK
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail early with one sentence when the port is taken (uvicorn would print a traceback)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            raise NemoError(f"Could not listen on {host}:{port}; is the port already in use? "
+                            "Try another one with --port.") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
+from nemo_tui.api.errors import NemoError
 from nemo_tui.config import Settings, save_client_id
 from nemo_tui.store import SessionStore, TokenStore, ensure_private_dir
 
@@ -66,9 +67,14 @@ def start_local_backend(settings: Settings) -> tuple[Settings, AbstractContextMa
 
     The handle is the running LocalBackend: call `.stop()` (or use it as a context manager).
     """
-    from nemo_tui.local.runner import LocalBackend
+    from nemo_tui.local.runner import LocalBackend, LocalBackendUnavailable
 
-    ensure_private_dir(settings.paths.local_backend_dir)
-    backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=0)
-    url = backend.start()
+    try:
+        ensure_private_dir(settings.paths.local_backend_dir)
+        backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=0)
+        url = backend.start()
+    except LocalBackendUnavailable as exc:
+        raise NemoError(str(exc)) from None
+    except (OSError, RuntimeError) as exc:
+        raise NemoError(f"The built-in backend could not start ({exc}).") from None
     return settings.with_api_url(url), backend
