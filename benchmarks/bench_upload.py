@@ -18,7 +18,15 @@ import time
 import uuid
 from pathlib import Path
 
-from _common import QUICK, BackendProcess, Report, proc_status_kib, reset_peak_rss, temp_home
+from _common import (
+    QUICK,
+    BackendProcess,
+    Report,
+    proc_cpu_seconds,
+    proc_status_kib,
+    reset_peak_rss,
+    temp_home,
+)
 
 SIZE = 50_000_000 if QUICK else 200_000_000  # "200 MB": the protocol's limit is 200 MiB
 
@@ -49,15 +57,19 @@ async def upload(url: str, path: Path, report: Report) -> None:
         reset_ok = reset_peak_rss()
         rss_before = proc_status_kib("self", "VmRSS") or 0
         hwm_before = proc_status_kib("self", "VmHWM") or 0
+        cpu0 = proc_cpu_seconds()
         start = time.perf_counter()
         files = await client.upload_files([path], progress=progress)
         elapsed = time.perf_counter() - start
+        cpu = proc_cpu_seconds() - cpu0
         hwm_after = proc_status_kib("self", "VmHWM") or 0
         base = rss_before if reset_ok else hwm_before
         report.add("peak_growth_mib", f"Peak memory growth uploading {SIZE / 1e6:.0f} MB",
                    (hwm_after - base) / 1024, "MiB", "<", 30)
         report.add("throughput_mib_s", "Upload throughput over loopback",
                    SIZE / elapsed / 2**20, "MiB/s")
+        report.add("client_cpu", "Client CPU while uploading", cpu / elapsed * 100,
+                   "% of one core")
         report.info.update(bytes=SIZE, seconds=round(elapsed, 3), progress_calls=progress_calls,
                            peak_reset=reset_ok, rss_before_kib=rss_before,
                            hwm_after_kib=hwm_after,
