@@ -7,12 +7,23 @@ import time
 
 import httpx
 import pytest
-from test_local_server import RAW, Api, GatedRenders, events, start_render, texts, wait_status
+from test_local_server import (  # noqa: F401 - close_clients is an autouse fixture
+    RAW,
+    Api,
+    GatedRenders,
+    close_clients,
+    events,
+    quick_turn,
+    start_render,
+    texts,
+    wait_status,
+)
 
 
 @pytest.fixture
-def api(local_backend):
-    return Api(local_backend)
+def api(make_local_backend):
+    """An Api on a backend whose agent is the fixed ``quick_turn``."""
+    return Api(make_local_backend(server_options={"turn_fn": quick_turn}))
 
 
 def test_control_endpoint_adds_lists_clears_and_validates(local_backend):

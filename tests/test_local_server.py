@@ -11,10 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nemo_tui.local.agent import Call, Result, Say, Wait
+from nemo_tui.local.agent import Call, OutOfCredits, Result, Say, Wait
 
 # verify=False: plain-http loopback only, and it skips loading CA certificates (slow).
-RAW = httpx.Client(verify=False, trust_env=False, timeout=20)
+# No keep-alive: connections must not outlive the backend of the test that opened them.
+RAW = httpx.Client(verify=False, trust_env=False, timeout=20,
+                   limits=httpx.Limits(max_keepalive_connections=0))
+_OPEN: list[httpx.Client] = []
 ATTRIBUTION = {"X-Skill-Source": "free-ki-video-generation", "X-Skill-Version": "1.0.0",
                "X-Skill-Platform": "unknown"}
 
@@ -25,6 +28,7 @@ class Api:
     def __init__(self, backend, *, session: bool = True) -> None:
         self.backend = backend
         self.http = httpx.Client(base_url=backend.url, timeout=20, trust_env=False, verify=False)
+        _OPEN.append(self.http)
         self.client_id = str(uuid.uuid4())
         r = self.http.post("/api/auth/anonymous-token", headers={"X-Client-Id": self.client_id})
         assert r.status_code == 200, r.text
@@ -76,6 +80,14 @@ def texts(evs: list[dict]) -> list[str]:
             if "text" in p]
 
 
+@pytest.fixture(autouse=True)
+def close_clients():
+    """Close every client a test opened (no sockets left for the next test)."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 @pytest.fixture
 def api(local_backend):
     return Api(local_backend)
@@ -100,6 +112,7 @@ def test_anonymous_token_shape_and_rate_limit(local_backend):
 def test_rate_limit_can_be_switched_off(make_local_backend):
     be = make_local_backend(server_options={"enforce_token_rate_limit": False})
     http = httpx.Client(base_url=be.url, verify=False)
+    _OPEN.append(http)
     codes = [http.post("/api/auth/anonymous-token", headers={"X-Client-Id": "same"}).status_code
              for _ in range(2)]
     assert codes == [200, 200]
@@ -107,6 +120,7 @@ def test_rate_limit_can_be_switched_off(make_local_backend):
 
 def test_bad_missing_and_expired_tokens_are_1001(local_backend):
     http = httpx.Client(base_url=local_backend.url, verify=False)
+    _OPEN.append(http)
     for headers in ({}, {"Authorization": "Bearer nmv_usr_nope"}, {"Authorization": "Basic x"}):
         r = http.get("/api/credits/balance/simple", headers=headers)
         assert r.status_code == 401 and r.json()["code"] == 1001
@@ -117,6 +131,7 @@ def test_bad_missing_and_expired_tokens_are_1001(local_backend):
 
 def test_scopes_limit_actions(local_backend):
     http = httpx.Client(base_url=local_backend.url, verify=False)
+    _OPEN.append(http)
     tok = http.post("/_local/tokens", json={"scopes": ["read"]}).json()["data"]["token"]
     h = {"Authorization": f"Bearer {tok}"}
     assert http.get("/api/credits/balance/simple", headers=h).status_code == 200
@@ -130,6 +145,7 @@ def test_tokens_and_sessions_survive_a_restart(make_local_backend, tmp_path):
     be.stop()
     be2 = make_local_backend(data_dir=tmp_path / "d")
     http = httpx.Client(base_url=be2.url, headers=api.headers, verify=False)
+    _OPEN.append(http)
     r = http.get(f"/api/state/nemo_agent/me/{api.sid}/latest")
     assert r.status_code == 200 and r.json()["data"]["session_id"] == api.sid
     assert http.post("/api/auth/anonymous-token").status_code == 429
@@ -158,7 +174,30 @@ def test_other_users_session_is_not_found(local_backend):
 
 
 # -- run_sse ---------------------------------------------------------------------------------
-def test_run_sse_adk_events_without_streaming(api):
+async def quick_turn(ctx, message):
+    """A fixed generation turn without waits (tests must not depend on the real agent)."""
+    yield Say("Sure — making your video.")
+    yield Call("generate_video_with_seedance", {"prompt": message}, "c1")
+    ctx.draft = {"d": 2000, "m": {"title": "T", "width": 320, "height": 180},
+                 "t": [{"tt": 0, "sg": [{"s": 0, "d": 2000, "m": {"name": "clip"}}]}]}
+    yield Result("generate_video_with_seedance", {"status": "ok"}, "c1")
+    yield Say("Done! Your video is ready. Click the Export button to download it.")
+
+
+@pytest.fixture
+def quick(make_local_backend):
+    """An Api on a backend whose agent is ``quick_turn``."""
+    return Api(make_local_backend(server_options={"turn_fn": quick_turn}))
+
+
+def test_real_agent_turn_end_to_end(api):
+    evs = events(api.sse("make a 10 second video of a city at night"))
+    assert evs and evs[-1].get("turnComplete") is True
+    assert all(e["author"] == "nemo_agent" for e in evs)
+
+
+def test_run_sse_adk_events_without_streaming(quick):
+    api = quick
     evs = events(api.sse())
     for ev in evs:
         assert {"id", "timestamp", "invocationId", "author", "actions"} <= ev.keys()
@@ -172,18 +211,22 @@ def test_run_sse_adk_events_without_streaming(api):
     assert api.state()["draft"] is not None  # applied before the stream ended
 
 
-def test_run_sse_streaming_partials_then_whole_text(api):
-    evs = events(api.sse(streaming=True))
-    partial_text = [e for e in evs if e.get("partial") and texts([e])]
+def test_run_sse_streaming_partials_then_whole_text(quick):
+    evs = events(quick.sse(streaming=True))
     final = [e for e in evs if not e.get("partial") and texts([e])]
-    assert len(partial_text) >= 2 and len(final) == 1
-    assert "".join(texts(partial_text)) == texts(final)[0]
-    assert {e["id"] for e in partial_text} == {final[0]["id"]}
+    assert [texts([e])[0] for e in final] == [
+        "Sure — making your video.",
+        "Done! Your video is ready. Click the Export button to download it."]
+    for message in final:
+        chunks = [e for e in evs if e.get("partial") and e["id"] == message["id"]]
+        assert len(texts(chunks)) >= 2
+        assert "".join(texts(chunks)) == texts([message])[0]
     call_events = [e for e in evs if any("functionCall" in p for p in e["content"]["parts"])]
     assert [bool(e.get("partial")) for e in call_events] == [True, False]
 
 
-def test_run_sse_camel_case_body_and_unknown_session(api):
+def test_run_sse_camel_case_body_and_unknown_session(quick):
+    api = quick
     r = api.post("/run_sse", json={"appName": "nemo_agent", "userId": "me", "sessionId": "123",
                                    "newMessage": {"parts": [{"text": "hi"}]}})
     assert r.status_code == 404 and r.json()["code"] == 1002
@@ -251,11 +294,19 @@ def test_agent_exception_is_an_in_stream_error_pair(make_local_backend):
     assert evs[-1] == {"error": "tool exploded", "error_details": {}}
 
 
-def test_no_credits_refuses_the_turn(make_local_backend):
-    be = make_local_backend(server_options={"free_credits": 0})
+async def broke_turn(ctx, message):
+    """A turn refused for credits before its first step (as the real agent does)."""
+    if ctx.available() < 100:
+        raise OutOfCredits(100, ctx.available())
+    yield Say("paid")
+
+
+def test_no_credits_refuses_the_turn_before_streaming(make_local_backend):
+    be = make_local_backend(server_options={"free_credits": 50, "turn_fn": broke_turn})
     api = Api(be)
     r = api.post("/run_sse", json={"session_id": api.sid, "new_message": {"parts": []}})
     assert r.status_code == 400 and r.json()["code"] == 2001
+    assert api.state()["draft"] is None
 
 
 def test_client_leaving_does_not_stop_the_turn(make_local_backend):
@@ -486,6 +537,7 @@ def test_renders_survive_a_restart(make_local_backend, tmp_path):
     be.stop()
     be2 = make_local_backend(data_dir=tmp_path / "d", render_options=opts)
     api.http = httpx.Client(base_url=be2.url, verify=False)
+    _OPEN.append(api.http)
     done = api.get("/api/render/proxy/lambda/render_done").json()["data"]
     assert done["status"] == "completed" and done["outputUrl"].startswith(be2.url)
     for rid in ("render_running", "render_waiting"):
@@ -495,10 +547,8 @@ def test_renders_survive_a_restart(make_local_backend, tmp_path):
 
 
 def test_real_tiny_render(api):
-    api.sse("a tiny film")
-    draft = api.state()["draft"]
     r = api.post("/api/render/proxy/lambda",
-                 json={"id": "render_real", "sessionId": api.sid, "draft": draft})
+                 json={"id": "render_real", "sessionId": api.sid, "draft": DRAFT})
     assert r.status_code == 200
     data = wait_status(api, "render_real", "completed")
     head = RAW.get(data["outputUrl"], headers={"Range": "bytes=0-11"}).content

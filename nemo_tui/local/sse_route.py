@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from nemo_tui.local import agent as agent_mod
 from nemo_tui.local.agent import Say, TurnContext, Wait
 from nemo_tui.local.faults import DropConnection, StreamKit, fault_stream
 from nemo_tui.local.server import (
@@ -25,7 +26,7 @@ from nemo_tui.local.server import (
     new_rng,
     turn_function,
 )
-from nemo_tui.local.streaming import END_OF_TURN, EventEncoder, TurnStream
+from nemo_tui.local.streaming import END_OF_TURN, NO_STEP, EventEncoder, TurnStream
 
 SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"),
                (b"cache-control", b"no-cache"), (b"x-accel-buffering", b"no")]
@@ -103,6 +104,8 @@ class Turn:
             rng=new_rng(session),
             options=dict(be.agent_options),
         )
+        if hasattr(self.ctx, "available"):
+            self.ctx.available = lambda: store.credits(self.user_id)["available"]
 
     def start(self) -> asyncio.Queue:
         """Start the agent task; returns the queue its steps arrive on."""
@@ -137,6 +140,21 @@ class Turn:
         self.be.store.save_session(session)
 
 
+async def _first_step(queue: asyncio.Queue, timeout: float) -> tuple[Any, asyncio.Future | None]:
+    """(first step, None) if it comes within ``timeout``, else (NO_STEP, the pending get)."""
+    getter = asyncio.ensure_future(queue.get())
+    done, _ = await asyncio.wait({getter}, timeout=timeout)
+    return (getter.result(), None) if done else (NO_STEP, getter)
+
+
+def _runs_agent(rule: dict[str, Any]) -> bool:
+    """Whether a fault rule's stream includes the real turn (so the agent's work happens)."""
+    variant = rule.get("stream")
+    if variant in ("heartbeats_only", "in_stream_error"):
+        return False
+    return not (variant == "stall" and rule.get("then") != "turn")
+
+
 async def run_sse(request: Request) -> Any:
     """POST /run_sse: one chat turn as Server-Sent Events."""
     be = backend_of(request)
@@ -148,8 +166,6 @@ async def run_sse(request: Request) -> Any:
     if not isinstance(sid, (str, int)):
         raise Denied(fail(1002, "session not found", 404))
     session = be.session_or_404(str(sid), rec)
-    if be.store.credits(rec["user_id"])["available"] <= 0:
-        raise Denied(fail(2001, "insufficient credits", 400))
     message = _message_text(body)
     streaming = body.get("streaming") is True
     encoder = EventEncoder(str(be.opt("event_style", "adk")))
@@ -161,9 +177,22 @@ async def run_sse(request: Request) -> Any:
         return TurnStream(encoder, streaming=streaming, heartbeat=heartbeat,
                           heartbeat_form=hb_form, chunks=chunks, **kw)
 
-    def turn(**kw: Any) -> AsyncIterator[bytes]:
+    started: list[tuple[asyncio.Queue, Any, asyncio.Future | None]] = []
+    if rule is None or _runs_agent(rule):
+        # The agent refuses a paid step before its first event: wait briefly for that first
+        # step so the refusal can still be an HTTP 2001 instead of an in-stream error.
         queue = Turn(be, session, message).start()
-        return stream(**kw).frames(queue)
+        first, getter = await _first_step(queue, heartbeat)
+        out_of_credits = getattr(agent_mod, "OutOfCredits", None)
+        if out_of_credits is not None and isinstance(first, out_of_credits):
+            raise Denied(fail(2001, f"insufficient credits: {first}", 400))
+        started.append((queue, first, getter))
+
+    def turn(**kw: Any) -> AsyncIterator[bytes]:
+        if started:  # the turn already running for this request
+            queue, first, getter = started.pop()
+            return stream(**kw).frames(queue, first=first, getter=getter)
+        return stream(**kw).frames(Turn(be, session, message).start())
 
     if rule is None or not rule.get("stream"):
         return SSEResponse(turn())

@@ -28,6 +28,7 @@ HEARTBEAT_FORMS = {
     "json": b'data: {"type":"heartbeat"}\n\n',
 }
 _END = object()
+NO_STEP = object()  # "no step yet": nothing to replay in TurnStream.frames
 
 
 def sse_data(obj: Any) -> bytes:
@@ -177,17 +178,24 @@ class TurnStream:
             return self._flush()
         return []
 
-    async def frames(self, queue: asyncio.Queue) -> AsyncIterator[bytes]:
-        """Frames for the steps arriving on ``queue`` until its end marker, with heartbeats."""
-        getter: asyncio.Future | None = None
+    async def frames(self, queue: asyncio.Queue, first: Any = NO_STEP,
+                     getter: asyncio.Future | None = None) -> AsyncIterator[bytes]:
+        """Frames for the steps arriving on ``queue`` until its end marker, with heartbeats.
+
+        ``first`` is a step already taken off the queue (handled before the others);
+        ``getter`` a pending ``queue.get()`` to keep waiting on.
+        """
         try:
             while True:
-                getter = getter or asyncio.ensure_future(queue.get())
-                done, _ = await asyncio.wait({getter}, timeout=self.heartbeat)
-                if not done:
-                    yield self.hb_frame
-                    continue
-                step, getter = getter.result(), None
+                if first is not NO_STEP:
+                    step, first = first, NO_STEP
+                else:
+                    getter = getter or asyncio.ensure_future(queue.get())
+                    done, _ = await asyncio.wait({getter}, timeout=self.heartbeat)
+                    if not done:
+                        yield self.hb_frame
+                        continue
+                    step, getter = getter.result(), None
                 if step is _END:
                     break
                 if isinstance(step, BaseException):
