@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections import deque
@@ -12,18 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .probe import ffmpeg_exe, file_url, probe_media
+from .probe import ffmpeg_exe, file_url
 from .renderplan import RenderPlan, build_plan
 
 STDERR_TAIL = 12
+_CTX_RE = re.compile(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*")  # ffmpeg's "[demuxer @ 0x…] " prefixes
+_PATH_RE = re.compile(r"file:\S*/")  # our own absolute paths: keep only the file name
 
 
-def _has_audio(path: Path) -> bool:
-    """Whether an uploaded file has an audio stream (a broken file counts as none)."""
-    try:
-        return bool(probe_media(path, check_decode=False)["has_audio"])
-    except (ValueError, OSError):
-        return False
+def clean_ffmpeg_line(line: str) -> str:
+    """An ffmpeg stderr line without pointer prefixes and directory names, for error text."""
+    return _PATH_RE.sub("", _CTX_RE.sub("", line)).strip()
+
 
 
 def _prepare_workdir(plan: RenderPlan, workdir: Path) -> None:
@@ -73,7 +74,7 @@ async def render_draft(
     """
     out_path = Path(out_path)
     plan = await asyncio.to_thread(
-        build_plan, draft, Path(media_dir), scale=scale, fps=fps, has_audio=_has_audio)
+        build_plan, draft, Path(media_dir), scale=scale, fps=fps)
     out_tmp = out_path.with_name(f".{out_path.name}.part")
     workdir = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="nemo-render-"))
     ok = False
@@ -115,7 +116,7 @@ async def _run_ffmpeg(args: list[str], workdir: Path, duration: float,
     async def read_stderr() -> None:
         assert proc.stderr is not None
         async for raw in proc.stderr:
-            line = raw.decode("utf-8", "replace").rstrip()
+            line = clean_ffmpeg_line(raw.decode("utf-8", "replace"))
             if line:
                 tail.append(line)
 

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .music import mood_for, tune_filter
-from .probe import file_url
+from .probe import file_url, probe_media
 from .style import pace_speed, palette_for
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -162,6 +162,14 @@ def wrap_text(text: str, max_chars: int, max_lines: int = 3) -> str:
     return "\n".join(lines)
 
 
+def file_has_audio(path: Path) -> bool:
+    """Whether an uploaded file has an audio stream (a broken file counts as none)."""
+    try:
+        return bool(probe_media(path, check_decode=False)["has_audio"])
+    except (ValueError, OSError):
+        return False
+
+
 def find_cjk_font() -> Path | None:
     """A system font with CJK glyphs, if this machine has one."""
     for candidate in CJK_FONTS:
@@ -222,8 +230,11 @@ class _Builder:
 
 
 def build_plan(draft: dict[str, Any], media_dir: Path, *, scale: float = 1.0, fps: int = 30,
-               has_audio: Callable[[Path], bool] = lambda p: False) -> RenderPlan:
-    """Plan the ffmpeg run for a draft. Raises ValueError if the draft has nothing to render."""
+               has_audio: Callable[[Path], bool] | None = None) -> RenderPlan:
+    """Plan the ffmpeg run for a draft. Raises ValueError if the draft has nothing to render.
+
+    Blocking (probes uploaded files for audio): run it in a thread from the event loop.
+    """
     if not isinstance(draft, dict):
         raise ValueError("the draft is not a JSON object")  # noqa: TRY004 - one error type for bad drafts
     width, height = output_size(draft, scale)
@@ -231,7 +242,7 @@ def build_plan(draft: dict[str, Any], media_dir: Path, *, scale: float = 1.0, fp
     if duration <= 0:
         raise ValueError("the draft is empty: no duration and no segments")
     plan = RenderPlan(width=width, height=height, fps=fps, duration=duration)
-    b = _Builder(plan, media_dir, has_audio)
+    b = _Builder(plan, media_dir, has_audio or file_has_audio)
     _video(b, draft)
     _titles(b, draft)
     _audio(b, draft)
