@@ -216,11 +216,11 @@ json_values = st.recursive(
                          "errorMessage", "functionCall", "functionResponse", "id", "name",
                          "args", "role", "author", "thought", "result", "response", "x"]),
         inner, max_size=5),
-    max_leaves=25,
+    max_leaves=12,
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["", "heartbeat", "error", "message"]), json_values),
                 max_size=12))
 def test_fuzz_arbitrary_event_json_never_crashes(items):
