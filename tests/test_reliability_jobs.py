@@ -122,7 +122,7 @@ class _AnyPath(http.server.BaseHTTPRequestHandler):
 def any_path_server():
     """Base URL of a loopback HTTP server that serves every path."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _AnyPath)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
