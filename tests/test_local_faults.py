@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -252,3 +253,29 @@ def test_file_cut_mid_download(rendered, endpoint):
             got += chunk
     assert len(got) == 5000
     assert len(RAW.get(url, headers=api.headers).content) > 5000
+
+
+def test_module_main_serves_with_a_faults_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps({"rules": [{"endpoint": "anonymous_token", "http": 503}]}))
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nemo_tui.local", "--port", "0", "--data-dir",
+         str(tmp_path / "data"), "--faults", str(faults)],
+        stdout=subprocess.PIPE, text=True, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        line = proc.stdout.readline()
+        url = line.split(" on ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        r = RAW.post(url + "/api/auth/anonymous-token", headers={"X-Client-Id": "c"})
+        assert r.status_code == 503
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 130  # clean shutdown, then "interrupted"
+        proc.stdout.close()

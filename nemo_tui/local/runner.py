@@ -11,14 +11,18 @@ Foreground, for ``nemo-tui serve-local``::
 
     serve_forever(host="127.0.0.1", port=8765, data_dir=None, on_ready=print)
 
-blocks until Ctrl-C / SIGTERM. ``data_dir=None`` means ``<user data dir>/local-backend``.
-Only loopback hosts are accepted. starlette/uvicorn are the optional extra ``local``; without
+blocks until Ctrl-C / SIGTERM: after a clean shutdown uvicorn re-raises the signal, so Ctrl-C
+surfaces as KeyboardInterrupt (``on_ready(url)`` is called once it accepts connections;
+port 0 picks a free port; a port that cannot be bound raises ``SystemExit(1)``).
+``data_dir=None`` means ``<user data dir>/local-backend``. Only loopback hosts are accepted
+(``ValueError`` otherwise). starlette/uvicorn are the optional extra ``local``; without
 them both raise ``LocalBackendUnavailable`` saying ``pip install 'nemo-tui[local]'``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
 import threading
@@ -26,8 +30,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
-
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class LocalBackendUnavailable(RuntimeError):
@@ -86,8 +88,31 @@ def _fast_stop_server(uvicorn: Any, config: Any) -> Any:
 
 
 def _check_host(host: str) -> None:
-    if host not in LOOPBACK:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
         raise ValueError(f"the local backend only listens on loopback, not {host!r}")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on host:port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP; without it every response waits ~40 ms on Nagle + delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class LocalBackend:
@@ -115,15 +140,9 @@ class LocalBackend:
 
         app = create_app(self.data_dir, **self._kw)
         self.backend = app.state.backend
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
-        # proto says TCP; without it every response waits ~40 ms on Nagle + delayed ACK.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
-        self.url = f"http://{host}:{self.port}"
+        self.url = _url(self.host, self.port)
         self._server = _fast_stop_server(uvicorn, _config(uvicorn, app, "warning"))
         self._thread = threading.Thread(
             target=lambda: asyncio.run(self._server.serve(sockets=[sock])),
@@ -189,16 +208,19 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8765, data_dir: Path | No
         data_dir = Path(user_data_dir("nemo-tui")) / "local-backend"
     app = create_app(Path(data_dir), faults=faults, agent_options=agent_options,
                      render_options=render_options, server_options=server_options)
-    config = _config(uvicorn, app, log_level)
-    config.host, config.port = host, port
-    server = uvicorn.Server(config)
+    try:
+        sock = _bind(host, port)
+    except OSError:
+        raise SystemExit(1) from None  # as uvicorn does when it cannot bind
+    server = uvicorn.Server(_config(uvicorn, app, log_level))
+    url = _url(host, sock.getsockname()[1])
 
     async def main() -> None:
-        serving = asyncio.ensure_future(server.serve())
+        serving = asyncio.ensure_future(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
             await asyncio.sleep(0.01)
         if server.started and on_ready is not None:
-            on_ready(f"http://{host}:{port}")
+            on_ready(url)
         await serving
 
     asyncio.run(main())
