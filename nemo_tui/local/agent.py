@@ -126,21 +126,30 @@ async def run_turn(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
     except Exception:  # noqa: BLE001 - a parser bug must not break the session
         op = Op("unknown")
     zh = has_cjk(message)
+    if op.kind == "generate":
+        inner = _generate(ctx, message)
+    elif op.kind in replies.TALK:
+        inner = _talk(ctx, op, message, zh)
+    else:
+        inner = _edit(ctx, op, zh)
     try:
-        if op.kind == "generate":
-            async for step in _generate(ctx, message):
-                yield step
-        elif op.kind in replies.TALK:
-            for wait in _waits(ctx, "text"):
-                yield wait
-            yield Say(replies.talk(op, message, zh))
-        else:
-            async for step in _edit(ctx, op, zh):
-                yield step
+        async for step in inner:
+            yield step
     except OutOfCredits:
         raise
     except Exception as exc:  # noqa: BLE001 - never crash a turn; the session stays usable
         yield Say(replies.failure(exc, zh))
+    finally:
+        # Closing now (not at garbage collection) runs the inner finally blocks, which give
+        # frozen credits back when the turn is interrupted.
+        await inner.aclose()
+
+
+async def _talk(ctx: TurnContext, op: Op, message: str, zh: bool) -> AsyncIterator[AgentStep]:
+    """A text-only answer (help, greetings, refusals): no tool call, no credits."""
+    for wait in _waits(ctx, "text"):
+        yield wait
+    yield Say(replies.talk(op, message, zh))
 
 
 async def _generate(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
