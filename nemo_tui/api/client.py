@@ -3,33 +3,31 @@
 Every PROTOCOL.md §2 recovery happens here, once per request: a new anonymous token (1001/401),
 a new session (1002, or 404 on /run_sse), a new client id (400), one wait on 429, and backoff for
 idempotent GETs on 5xx/network faults. POSTs are never repeated blindly. Downloads and uploads
-live in `transfer.py`; reply decoding in `envelope.py` and `parse.py`; the chat turn in `turn.py`.
+live in `transfer.py`; reply decoding in `envelope.py` and `parse.py`; the chat turn in `turn.py`;
+settings in `client_config.py` (re-exported here).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import Any, Self
 from urllib.parse import quote, urlencode
 
 import httpx
 
 from nemo_tui.api import parse, transfer
+from nemo_tui.api.client_config import ClientConfig, TokenCache
 from nemo_tui.api.envelope import ApiFailure, to_error, unwrap
 from nemo_tui.api.errors import (
     DuplicateRenderIdError,
     NemoError,
     NetworkError,
-    ProtocolError,
     RateLimitedError,
-    StreamDroppedError,
 )
 from nemo_tui.api.files import (
     MAX_UPLOAD_BYTES,
@@ -48,7 +46,7 @@ from nemo_tui.api.models import (
     TurnEvent,
     UploadedFile,
 )
-from nemo_tui.api.turn import TurnTiming, run_turn
+from nemo_tui.api.turn import TurnTiming, open_turn, run_turn
 
 __all__ = [
     "MAX_UPLOAD_BYTES", "SUPPORTED_EXTENSIONS", "ClientConfig", "NemoClient", "ProgressFn",
@@ -57,59 +55,6 @@ __all__ = [
 
 SKILL_SOURCE = "free-ki-video-generation"
 APP_NAME = "nemo_agent"
-
-
-@dataclass(kw_only=True)
-class ClientConfig:
-    """Everything the client needs to talk to one backend (keyword arguments only)."""
-
-    api_url: str
-    """API base URL, without a trailing slash."""
-    web_url: str = "https://nemovideo.com"
-    """Web app base, for register and claim links."""
-    client_id: str
-    """The X-Client-Id (a UUID)."""
-    env_token: str | None = field(default=None, repr=False)
-    """NEMO_TOKEN: used as-is and never renewed."""
-    skill_version: str = "1.0.0"
-    """X-Skill-Version."""
-    platform: str = "unknown"
-    """X-Skill-Platform."""
-    language: str = "en"
-    """Language of new sessions (ISO code)."""
-    token_streaming: bool = False
-    """Send "streaming": true on /run_sse (token-by-token partial events)."""
-    still_working_after: float = 120
-    """Seconds without visible events before StillWorking (repeated at this interval)."""
-    heartbeat_only_limit: float = 600
-    """Seconds of heartbeats only before the turn ends as timed out."""
-    turn_limit: float = 900
-    """Hard limit of one /run_sse call, in seconds."""
-    stream_read_timeout: float = 300
-    """Seconds without any byte on the stream before it is treated as dropped."""
-    request_timeout: float = 30
-    """Timeout of ordinary requests, in seconds."""
-    get_retries: int = 3
-    """Retries of idempotent GETs on 5xx / network faults (exponential backoff + jitter)."""
-    retry_base_delay: float = 0.5
-    """First backoff delay, in seconds."""
-    rate_limit_delay: float = 30
-    """Wait before retrying a 429 that has no Retry-After header, in seconds."""
-    max_rate_limit_wait: float = 120
-    """A longer Retry-After is not waited out: the 429 becomes an error at once."""
-
-
-class TokenCache(Protocol):
-    """Where the anonymous token is kept between runs (store.TokenStore, one per API URL)."""
-
-    def load(self) -> Token | None:
-        """The cached token, or None when missing or expired."""
-
-    def save(self, token: Token) -> None:
-        """Keep `token` (file mode 0600)."""
-
-    def clear(self) -> None:
-        """Forget the cached token."""
 
 
 class NemoClient:
@@ -308,7 +253,7 @@ class NemoClient:
         try:
             data = await self.call("POST", "/api/auth/anonymous-token", scope="write", auth=False)
         except RateLimitedError as exc:
-            wait = f" in {_human_seconds(exc.retry_after)}" if exc.retry_after else " later"
+            wait = f" in {parse.human_seconds(exc.retry_after)}" if exc.retry_after else " later"
             raise RateLimitedError(
                 "The server gives one free anonymous token per client every 7 days, and this "
                 f"client already got one. Try again{wait}, or set NEMO_TOKEN to your own token.",
@@ -354,40 +299,6 @@ class NemoClient:
             body["streaming"] = True
         return body
 
-    async def _open_turn(self, message: str, token: Token,
-                         timeout: httpx.Timeout) -> tuple[httpx.Response, Any] | ApiFailure:
-        """POST /run_sse; the open event stream (with its exit stack), or why it was refused."""
-        stack = contextlib.AsyncExitStack()
-        headers = self.headers(token)
-        headers.update({"Accept": "text/event-stream", "Cache-Control": "no-store"})
-        try:
-            resp = await stack.enter_async_context(self._http.stream(
-                "POST", f"{self.api_url}/run_sse", json=self._run_sse_body(message),
-                headers=headers, timeout=timeout))
-            ctype = resp.headers.get("content-type", "")
-            if resp.status_code == 200 and "text/event-stream" in ctype:
-                return resp, stack  # the caller now owns the stack (and closes it)
-            raw = await resp.aread()
-        except httpx.TransportError as exc:
-            await stack.aclose()
-            if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-                raise self.network_error(exc, "POST") from None
-            raise StreamDroppedError(
-                "The connection was lost before the reply started. The message was not "
-                "re-sent. Check the state to see whether the edit was applied.") from None
-        except BaseException:
-            await stack.aclose()
-            raise
-        await stack.aclose()
-        if resp.status_code == 404:
-            return ApiFailure(1002, 404)
-        try:
-            unwrap(resp.status_code, raw, ctype, resp.headers.get("retry-after"))
-        except ApiFailure as f:
-            return f
-        raise ProtocolError("The server answered the chat request without an event stream. "
-                            "Check the API URL.")
-
     async def stream_turn(self, message: str) -> AsyncIterator[TurnEvent]:
         """One chat turn over /run_sse; always ends with TurnEnd unless it raises."""
         await self.ensure_session()
@@ -396,7 +307,7 @@ class NemoClient:
         used: set[str] = set()
         while True:
             token = await self.ensure_token()
-            opened = await self._open_turn(message, token, timeout)
+            opened = await open_turn(self, self._run_sse_body(message), token, timeout)
             if not isinstance(opened, ApiFailure):
                 break
             f = opened
@@ -509,11 +420,3 @@ class NemoClient:
                       "skill_version": self.config.skill_version, "skill_source": SKILL_SOURCE})
         return f"{self.config.web_url.rstrip('/')}/workspace/claim?{urlencode(query)}"
 
-
-def _human_seconds(seconds: float) -> str:
-    """"about 3 days", "about 2 hours", "45 seconds"."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size * 1.5 or (unit == "minute" and seconds >= 90):
-            n = round(seconds / size)
-            return f"about {n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds:g} seconds"

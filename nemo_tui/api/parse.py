@@ -191,3 +191,12 @@ def render_status(data: Any, fallback_id: str) -> RenderStatus:
         size=_int(output.get("size", d.get("size"))),
         raw=d,
     )
+
+
+def human_seconds(seconds: float) -> str:
+    """"about 3 days", "about 2 hours", "45 seconds"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size * 1.5 or (unit == "minute" and seconds >= 90):
+            n = round(seconds / size)
+            return f"about {n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds:g} seconds"

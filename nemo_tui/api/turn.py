@@ -12,13 +12,18 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from httpx_sse import EventSource
 
-from nemo_tui.api.errors import StreamDroppedError
-from nemo_tui.api.models import Heartbeat, StillWorking, TurnEvent
+from nemo_tui.api.envelope import ApiFailure, unwrap
+from nemo_tui.api.errors import ProtocolError, StreamDroppedError
+from nemo_tui.api.models import Heartbeat, StillWorking, Token, TurnEvent
 from nemo_tui.api.sse import TurnParser
+
+if TYPE_CHECKING:
+    from nemo_tui.api.client import NemoClient
 
 _EOF = object()
 _NOT_RESENT = ("The message was not re-sent. Check the state to see whether the edit was "
@@ -43,6 +48,40 @@ def dropped_error(exc: BaseException, read_timeout: float) -> StreamDroppedError
             f"closed. {_NOT_RESENT}"
         )
     return StreamDroppedError(f"The connection was lost during the reply. {_NOT_RESENT}")
+
+
+async def open_turn(client: NemoClient, body: dict[str, Any], token: Token,
+                    timeout: httpx.Timeout) -> tuple[httpx.Response, Any] | ApiFailure:
+    """POST /run_sse; the open event stream (with its exit stack), or why it was refused."""
+    stack = contextlib.AsyncExitStack()
+    headers = client.headers(token)
+    headers.update({"Accept": "text/event-stream", "Cache-Control": "no-store"})
+    try:
+        resp = await stack.enter_async_context(client.http.stream(
+            "POST", f"{client.api_url}/run_sse", json=body, headers=headers, timeout=timeout))
+        ctype = resp.headers.get("content-type", "")
+        if resp.status_code == 200 and "text/event-stream" in ctype:
+            return resp, stack  # the caller now owns the stack (and closes it)
+        raw = await resp.aread()
+    except httpx.TransportError as exc:
+        await stack.aclose()
+        if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+            raise client.network_error(exc, "POST") from None
+        raise StreamDroppedError(
+            "The connection was lost before the reply started. The message was not "
+            "re-sent. Check the state to see whether the edit was applied.") from None
+    except BaseException:
+        await stack.aclose()
+        raise
+    await stack.aclose()
+    if resp.status_code == 404:
+        return ApiFailure(1002, 404)  # ADK's answer for a missing session
+    try:
+        unwrap(resp.status_code, raw, ctype, resp.headers.get("retry-after"))
+    except ApiFailure as f:
+        return f
+    raise ProtocolError("The server answered the chat request without an event stream. "
+                        "Check the API URL.")
 
 
 async def _read(response: httpx.Response, queue: asyncio.Queue[object]) -> None:
