@@ -10,7 +10,8 @@ A rule is a dict (ARCHITECTURE.md): ``{"endpoint": NAME, "times": 1, ...}`` plus
   ``after_events``, ``error_form``, ``message``, ``size``, ``kind``, ``then``);
 - for ``render_poll``: ``"status": "failed"|"processing"|…`` (``"error"``, ``"progress"``) answers
   that status instead of the job's real one (a stuck or failing render);
-- for ``file`` / ``render_download``: ``"cut_after_bytes": n`` closes the connection mid-body.
+- for ``file`` / ``render_download``: ``"cut_after_bytes": n`` closes the connection mid-body
+  (after hanging ``"stall"`` seconds, if given: a download in progress).
 
 Common keys: ``times`` (default 1; -1 or null = forever), ``skip`` (let that many matching
 requests through first), ``delay`` (seconds to wait before answering).

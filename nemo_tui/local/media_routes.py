@@ -166,9 +166,10 @@ async def render_cancel(request: Request) -> Response:
 class CutFileResponse:
     """Announces the whole file but closes the connection after ``cut`` bytes (a fault)."""
 
-    def __init__(self, path: Path, cut: int) -> None:
+    def __init__(self, path: Path, cut: int, stall: float = 0.0) -> None:
         self.path = path
         self.cut = cut
+        self.stall = stall  # seconds to hang after the cut bytes (a download killed midway)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         """Send headers with the full length, part of the body, then drop the connection."""
@@ -178,12 +179,14 @@ class CutFileResponse:
                     "headers": [(b"content-type", b"video/mp4"),
                                 (b"content-length", str(size).encode())]})
         await send({"type": "http.response.body", "body": data, "more_body": True})
+        if self.stall:
+            await asyncio.sleep(self.stall)
         # Returning without the final message makes the server close the socket.
 
 
 def _serve(path: Path, rule: dict[str, Any] | None) -> Any:
     if rule and rule.get("cut_after_bytes") is not None:
-        return CutFileResponse(path, int(rule["cut_after_bytes"]))
+        return CutFileResponse(path, int(rule["cut_after_bytes"]), float(rule.get("stall", 0)))
     return FileResponse(path, media_type="video/mp4" if path.suffix == ".mp4" else None)
 
 
