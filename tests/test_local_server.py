@@ -553,3 +553,18 @@ def test_real_tiny_render(api):
     data = wait_status(api, "render_real", "completed")
     head = RAW.get(data["outputUrl"], headers={"Range": "bytes=0-11"}).content
     assert head[4:8] == b"ftyp"
+    # The render, uploaded back by URL, is probed: real media facts instead of nulls.
+    r = api.post(f"/api/upload-video/nemo_agent/me/{api.sid}",
+                 json={"urls": [data["outputUrl"]], "source_type": "url"})
+    info = r.json()["data"]["files"][0]
+    assert info["filename"] == "render_real.mp4" and info["file_type"] == "video"
+    assert info["duration"] > 0 and isinstance(info["width"], int) and info["height"] > 0
+
+
+def test_malformed_multipart_is_a_clean_4001(api):
+    body = b"--XYZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.mp4\"\r\n" \
+           b"\r\npartial data with no closing boundary"
+    r = api.post(f"/api/upload-video/nemo_agent/me/{api.sid}", content=body,
+                 headers={"Content-Type": "multipart/form-data; boundary=XYZ"})
+    assert r.status_code == 400 and r.json()["code"] == 4001
+    assert _media_files(api) == []

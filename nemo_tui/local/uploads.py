@@ -174,9 +174,21 @@ async def receive_multipart(stream: AsyncIterator[bytes], content_type: str, des
                 except UploadError as exc:
                     error = exc
         parser.finalize()
+        if current is not None and error is None:  # the body stopped inside a file
+            error = UploadError(4001, "the upload ended in the middle of a file")
+    except asyncio.CancelledError:  # keep no partial files
+        error = error or UploadError(4001, "the upload was interrupted")
+        raise
+    except Exception as exc:  # client gone mid-body, or a malformed body
+        error = error or UploadError(4001, f"malformed or interrupted upload "
+                                           f"({type(exc).__name__})")
+        raise error from exc
     finally:
         if fh is not None:
             await asyncio.to_thread(fh.close)
+        if error is not None:
+            for s in saved:
+                s.path.unlink(missing_ok=True)
     if error is None and not saved:
         error = UploadError(4001, "no files in the request (multipart parts must be named 'files')")
     if error is not None:
