@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import time
+import traceback
 import uuid
 
 import httpx
@@ -270,3 +271,19 @@ async def test_other_refusals_carry_the_server_words(client, backend):
     backend.add_faults([{"endpoint": "credits", "http": 404}])
     with pytest.raises(NemoError, match=r"HTTP 404\): not found"):
         await client.credits()
+
+
+@pytest.mark.parametrize("rule", [
+    {"code": 1001}, {"code": 1002}, {"code": 2001}, {"code": 4001}, {"code": 4002},
+    {"http": 400}, {"http": 402}, {"http": 403}, {"http": 429, "retry_after": 0},
+    {"http": 500}, {"body": "malformed_json"}, {"body": "html"},
+])
+async def test_token_never_in_error_text_or_traceback(backend, rule):
+    token = await mint(backend)
+    async with make_client(backend.url, env_token=token, get_retries=0) as c:
+        backend.add_faults([{"endpoint": "credits", "times": -1, **rule}])
+        with pytest.raises(NemoError) as info:
+            await c.credits()
+    assert_secret_safe(info.value, token)
+    assert token not in "".join(traceback.format_exception(info.value))
+    assert str(info.value).endswith(".")  # whole sentences that say what to do
