@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 PROG = "nemo-tui"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-DROPPED_STREAM = ("The connection was lost while the agent was answering; the message was not "
-                  "sent again. Run `nemo-tui state` to see whether the edit was applied.")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
@@ -193,7 +191,9 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
     client = build_client(settings)
     try:
         if args.command == "ask":
-            return await _ask(client, settings, output, " ".join(args.text))
+            from nemo_tui.cli_ask import run_ask
+
+            return await run_ask(client, settings, output, " ".join(args.text))
         if args.command == "state":
             return await _state(client, output)
         if args.command == "credits":
@@ -208,109 +208,6 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         if token is not None:
             output.secrets.append(token.token)
         await client.aclose()
-
-
-_ACTIVITY = {"generate_video": "generating video", "generate_music": "generating music",
-             "edit_multitrack": "editing the timeline", "ask_question": "asking a question"}
-
-
-def _activity(name: str) -> str:
-    """A short human description of a tool call."""
-    for prefix, text in _ACTIVITY.items():
-        if name.startswith(prefix):
-            return f"… {text}"
-    return f"… working ({name})"
-
-
-async def _ask(client: NemoClient, settings: Settings, output: Output, message: str) -> int:
-    """One chat turn: visible text streamed to stdout, each piece printed once."""
-    from nemo_tui.api import models as m
-    from nemo_tui.api.errors import StreamDroppedError
-    from nemo_tui.store import SessionStore, TranscriptStore
-
-    session = await client.ensure_session()
-    transcript = TranscriptStore(settings.paths, settings.api_url, session.session_id)
-    await asyncio.to_thread(transcript.append, "user", message)
-    shown = ""  # safe text of the current message already on stdout
-    raw_chunks = ""  # the same, as received (for the transcript / JSON)
-    texts: list[str] = []
-    exit_code = EXIT_OK
-
-    def finish_message(text: str) -> None:
-        nonlocal shown, raw_chunks
-        texts.append(text)
-        transcript.append("agent", text)
-        if output.json_mode:
-            output.json({"type": "text", "text": text})
-        else:
-            safe = safe_text(text)
-            # the final text replaces the chunks: print only what the chunks did not show
-            rest = safe[len(shown):] if safe.startswith(shown) else ("\n" if shown else "") + safe
-            output.out(rest)
-        shown = raw_chunks = ""
-
-    try:
-        async for event in client.stream_turn(message):
-            if isinstance(event, m.TextChunk):
-                raw_chunks += event.text
-                if not output.json_mode:
-                    piece = safe_text(event.text)
-                    shown += piece
-                    output.out(piece, end="")
-            elif isinstance(event, m.TextFinal):
-                finish_message(event.text)
-            elif isinstance(event, m.ToolCall):
-                if output.json_mode:
-                    output.json({"type": "tool", "name": event.name})
-                output.note(_activity(event.name))
-            elif isinstance(event, m.StillWorking):
-                output.note("⏳ Still working...")
-            elif isinstance(event, m.StreamError):
-                transcript.append("error", event.message)
-                if output.json_mode:
-                    output.json({"type": "error", "message": event.message})
-                output.err(f"The agent reported an error: {event.message}")
-                exit_code = EXIT_FAIL
-            elif isinstance(event, m.SessionReplaced):
-                transcript = TranscriptStore(settings.paths, settings.api_url,
-                                             event.new_session.session_id)
-                output.note("The previous session was not found; a new session was started.")
-            elif isinstance(event, m.TurnEnd):
-                if raw_chunks:  # chunks without a final message: they are the message
-                    finish_message(raw_chunks)
-                if event.reason == "timeout":
-                    output.err("The agent sent nothing but heartbeats for too long; the turn "
-                               "was ended. Run `nemo-tui state` to see what changed.")
-                    exit_code = EXIT_FAIL
-                elif event.reason == "error":
-                    exit_code = EXIT_FAIL
-                elif not event.had_text and not texts:
-                    await _no_text_summary(client, output, transcript)
-    except StreamDroppedError:
-        if shown:
-            output.out("")
-        if output.json_mode:
-            output.json({"type": "error", "message": DROPPED_STREAM})
-        output.err(DROPPED_STREAM)
-        return EXIT_FAIL
-    finally:
-        with contextlib.suppress(OSError, NemoError):
-            sid = client.session.session_id if client.session else session.session_id
-            SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
-    return exit_code
-
-
-async def _no_text_summary(client: NemoClient, output: Output, transcript: Any) -> None:
-    """After a turn without text: fetch the state and say what the timeline is now."""
-    from nemo_tui.draft import decode_draft, summarize
-
-    state = await client.state()
-    summary = summarize(decode_draft(state.draft))
-    transcript.append("system", summary)
-    if output.json_mode:
-        output.json({"type": "summary", "text": summary})
-    else:
-        output.out(f"Done. {safe_text(summary)}")
 
 
 async def _state(client: NemoClient, output: Output) -> int:
