@@ -310,3 +310,14 @@ def test_safe_file_names():
     assert name_from_url("https://cdn/x/%2e%2e%2fclip%20one.mp4?sig=1", "r") == "clip one.mp4"
     assert name_from_url("https://cdn/download/", "r/../x") == "r_.._x.mp4"
     assert name_from_url(None, "CON") == "render.mp4"
+
+
+async def test_stale_part_is_restarted_not_appended(client, backend, tmp_path):
+    status = await _finished_render(client)
+    full = await fetch(status.url)
+    part = tmp_path / f"{status.id}.mp4.part"
+    part.write_bytes(b"junk" * (len(full) // 2))  # longer than the file: the range is refused
+    path = await client.download_render(status, tmp_path)
+    assert path.read_bytes() == full and not part.exists()
+    files = [r for r in backend.requests() if r["path"].startswith("/files/")][1:]
+    assert ["range" in r["header_names"] for r in files] == [True, False]  # 416, then restart
