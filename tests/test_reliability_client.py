@@ -23,11 +23,42 @@ DRAFT = {"d": 2000, "m": {"title": "T", "width": 320, "height": 180},
          "t": [{"tt": 0, "sg": [{"s": 0, "d": 2000, "m": {"name": "clip"}}]}]}
 
 
+@pytest.fixture(scope="module")
+def shared_backend(tmp_path_factory):
+    """One fast backend for every row of this module (starting one per row costs seconds)."""
+    from nemo_tui.local.runner import LocalBackend
+
+    be = LocalBackend(tmp_path_factory.mktemp("backend"),
+                      server_options={"heartbeat_interval": 0.2, "wait_scale": 0.01,
+                                      "free_credits": 100_000,
+                                      "enforce_token_rate_limit": False},
+                      render_options={"scale": 0.1, "max_concurrent": 1})
+    be.start()
+    yield be
+    be.stop()
+
+
+class Window:
+    """The shared backend seen from one row: only the requests made since the row began."""
+
+    def __init__(self, be) -> None:
+        self._be = be
+        self.url = be.url
+        self._skip = len(be.requests())
+
+    def add_faults(self, rules: list[dict]) -> None:
+        self._be.add_faults(rules)
+
+    def requests(self) -> list[dict]:
+        return self._be.requests()[self._skip:]
+
+
 @pytest.fixture
-def backend(make_local_backend):
-    """A fast backend with credits for many turns."""
-    return make_local_backend(server_options={"wait_scale": 0.01, "free_credits": 100_000,
-                                              "enforce_token_rate_limit": False})
+def backend(shared_backend):
+    """The shared backend with no faults armed, and a request log that starts now."""
+    shared_backend.clear_faults()
+    yield Window(shared_backend)
+    shared_backend.clear_faults()
 
 
 def make_client(url: str, **kw: Any) -> NemoClient:
