@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     output = Output(bool(getattr(args, "json", False)))
     try:
+        from nemo_tui.debuglog import enable_from_env
+
+        enable_from_env()  # opt-in (NEMO_DEBUG_LOG), redacted
         return _dispatch(args, output)
     except KeyboardInterrupt:
         output.err("Interrupted.")
