@@ -170,8 +170,8 @@ def to_error(f: ApiFailure, *, scope: str, web_url: str, anon_user_id: str | Non
                              "NEMO_TOKEN to use a free anonymous one.", **kw)
         return AuthError("The server refused a fresh anonymous token. Try again later.", **kw)
     if kind == "session":
-        return SessionNotFoundError("The session no longer exists, even after a new one was "
-                                    "created. Start again with --new-session.", **kw)
+        return SessionNotFoundError("The session no longer exists on the server. Start a new "
+                                    "one with --new-session.", **kw)
     if f.code == 2001:
         if anonymous:
             url = f"{web_url}/register"

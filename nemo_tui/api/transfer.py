@@ -11,7 +11,7 @@ import errno
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import httpx
 
@@ -114,7 +114,9 @@ async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Pa
     except OSError as exc:
         raise DownloadError(f"Cannot create the folder {dest_dir}: {exc.strerror}.") from None
     if status.url:
-        url, auth, name = status.url, False, name_from_url(status.url, status.id)
+        # A relative URL (no scheme) is taken relative to the API; it still gets no token.
+        url = urljoin(client.api_url + "/", status.url)
+        auth, name = False, name_from_url(status.url, status.id)
     else:
         # No URL in the status: the proxy endpoint serves the file, with auth.
         url = f"{client.api_url}/api/render/proxy/{quote(status.id, safe='')}/download"
