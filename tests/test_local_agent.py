@@ -260,6 +260,11 @@ async def test_unknown_lists_capabilities_and_edit_without_draft() -> None:
     reply = texts(await turn(ctx, "change the title to X"))[0]
     assert "no video" in reply and ctx.draft is None
     assert "upload" in texts(await turn(ctx, "use my uploaded clip as the intro"))[0].lower()
+    assert "no video" in texts(await turn(ctx, "export"))[0]
+    await turn(ctx, "generate a 5s video about owls")
+    assert "Export button" in texts(await turn(ctx, "export 1080p MP4"))[0]
+    done = texts(await turn(make_ctx(seed=3), "a 5s video about owls"))[-1]
+    assert "1 scene" in done and "1 scenes" not in done
 
 
 async def test_no_text_ratio_deterministic_and_switchable(generated: TurnContext) -> None:

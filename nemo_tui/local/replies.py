@@ -8,7 +8,7 @@ from typing import Any
 from .prompt import MOOD_TITLES, Request
 
 # Ops answered with text only (no tool call, no credits).
-TALK = {"help", "hello", "thanks", "unknown", "no_draft", "no_upload", "unclear"}
+TALK = {"help", "hello", "thanks", "unknown", "no_draft", "no_upload", "unclear", "export_hint"}
 
 CAPABILITIES_EN = (
     "I can generate a video from a description and then edit it. Try:\n"
@@ -65,6 +65,12 @@ def talk(op: Any, message: str, zh: bool) -> str:
         return _UNCLEAR.get(op.args.get("about", ""), caps)
     if op.kind == "help":
         return caps
+    if op.kind == "export_hint":
+        if not op.args.get("has_draft"):
+            return talk(type(op)("no_draft"), message, zh)
+        return ("视频已准备好，点击导出按钮即可渲染并下载 MP4。" if zh else
+                "Your video is ready to export: click the Export button to render and download "
+                "the MP4.")
     shown = message.strip().replace("\n", " ")
     shown = shown[:60] + ("…" if len(shown) > 60 else "")
     if zh:
@@ -102,12 +108,13 @@ def generation_done(rng: random.Random, req: Request, title: str, scenes: int) -
         return (f"完成！你的{secs}秒视频《{title}》已生成：{scenes}个场景{music}和标题。"
                 "点击导出按钮即可下载，或者告诉我需要修改的地方。")
     music = f", {MOOD_TITLES.get(req.mood, 'background')} music at 35%" if req.music else ""
+    n = f"{scenes} scene{'' if scenes == 1 else 's'}"
     variants = (
-        (f"Done! Your {secs}-second video \"{title}\" is ready: {scenes} scenes{music} and a "
+        (f"Done! Your {secs}-second video \"{title}\" is ready: {n}{music} and a "
         "title. Click the Export button to download it."),
-        (f"All set — \"{title}\" is on the timeline ({scenes} scenes, {secs}s{music}). Preview "
+        (f"All set — \"{title}\" is on the timeline ({n}, {secs}s{music}). Preview "
         "it in the timeline, then click Export when you're happy."),
-        (f"Your video \"{title}\" is ready ({scenes} scenes{music}). Open the timeline panel to "
+        (f"Your video \"{title}\" is ready ({n}{music}). Open the timeline panel to "
         "review it, or tell me what to change — e.g. \"change the title to …\" or \"music "
         "volume 20%\"."),
     )

@@ -27,6 +27,7 @@ _HELP_RE = re.compile(r"^\s*(?:help|\?|what can you do|how does this work|comman
                       r"帮助|你能做什么|怎么用", _I)
 _HELLO_RE = re.compile(r"^\s*(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|你好|您好|嗨)\b",
                        _I)
+_EXPORT_RE = re.compile(r"^\s*(?:please\s+)?(?:export|download|render)\b|^\s*(?:导出|下载)", _I)
 _THANKS_RE = re.compile(r"^\s*(?:thanks|thank you|thx|cool|great|nice|ok|okay|谢谢|好的)\b", _I)
 
 _REMOVE = r"(?:remove|delete|drop|get rid of|take out|take off|cut|kill|lose|erase|删除|删掉|去掉|去除|移除|拿掉|剪掉|不要)"
@@ -232,6 +233,8 @@ def classify(text: str, draft: dict[str, Any] | None, uploads: list[dict[str, An
         return Op("generate")
     if _HELP_RE.search(text):
         return Op("help")
+    if _EXPORT_RE.search(text):
+        return Op("export_hint", {"has_draft": has_draft})
     count = 0
     if has_draft:
         for t in draft.get("t") or []:  # type: ignore[union-attr]
