@@ -107,7 +107,11 @@ def build_demo_app(state_dir: Path) -> Any:
 def paint_demo(app: Any) -> None:
     """Fill the panes with the demo scene (attributes down; no workers)."""
     from nemo_tui.draft import decode_draft
+    from nemo_tui.ui.widgets.chat import ChatInput
 
+    # a blinking cursor would make every screenshot differ
+    for inp in app.query(ChatInput):
+        inp.cursor_blink = False
     app.status.set_info(connection="ready", session="Urban Dreams",
                         credits=Credits(available=150, frozen=50, total=200),
                         token_expiry="2026-12-02")

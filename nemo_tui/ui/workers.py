@@ -42,9 +42,10 @@ class StudioWorkers:
     settings: Any
     drop_poll: tuple[float, float, int]
 
-    # The mixin is only ever used on an App; these stubs keep type checkers quiet.
-    def post_message(self, message: Any) -> bool: ...  # pragma: no cover
-    def run_worker(self, *a: Any, **kw: Any) -> Any: ...  # pragma: no cover
+    # Only ever mixed into an App, which provides post_message / run_worker. (No stubs here:
+    # the mixin comes first in the MRO, so a stub would shadow the real methods.)
+    post_message: Any
+    run_worker: Any
 
     # ---- connection and sessions ------------------------------------------------------------
     @work(exclusive=True, group="session", exit_on_error=False, description="connecting")

@@ -137,6 +137,7 @@ class DraftTree(Tree[Any]):
         for track in getattr(draft, "tracks", None) or []:
             has = bool(track.segments)
             self.root.add(track_label(track), data=("track", track, 0), allow_expand=has)
+        self.cursor_line = 0
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Any]) -> None:
         """Load the segments of a track (or the next chunk) on first expansion."""
