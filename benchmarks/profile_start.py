@@ -29,6 +29,10 @@ def dump(*_):
         fh.write("\\n".join(sorted(sys.modules)))
     os._exit(0)
 signal.signal(signal.SIGUSR1, dump)
+def restart(*_):
+    global prof
+    prof.disable(); prof = cProfile.Profile(); prof.enable()
+signal.signal(signal.SIGUSR2, restart)
 sys.argv = ["nemo-tui"] + sys.argv[1:]
 prof.enable()
 from nemo_tui.cli import main
@@ -42,18 +46,29 @@ def main() -> None:
     parser.add_argument("--local", action="store_true", help="profile `nemo-tui --local`")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
+    parser.add_argument("--stream", type=float, default=0, metavar="SECONDS",
+                        help="profile SECONDS of a reply streaming at 200 chunks/s instead")
     args = parser.parse_args()
     out = Path(tempfile.mkstemp(prefix="nemo-profile-", suffix=".prof")[1])
     try:
-        with temp_home() as env, BackendProcess(env) as backend:
+        reply = {"chars": 240_000, "chunks": 12_000, "rate": 200}
+        with temp_home() as env, BackendProcess(env, reply=reply) as backend:
             flags = ["--local"] if args.local else ["--api-url", backend.url]
             argv = [PYTHON, "-c", WRAPPER, *flags]
             env = dict(env, NEMO_PROFILE_OUT=str(out))
             with PtyApp(argv, env) as app:
                 seen = app.wait_screen("nemo-tui", 30)
                 print(f"first screen after {seen - app.started:.3f} s" if seen else "no screen")
+                if args.stream:
+                    app.settle(1.0, 15.0)
+                    os.kill(app.proc.pid, signal.SIGUSR2)  # restart the profile from here
+                    app.write("write me a long treatment for the video\r")
+                    app.drain(args.stream)
                 os.kill(app.proc.pid, signal.SIGUSR1)
-                app.proc.wait(10)
+                for _ in range(300):  # keep reading: a blocked terminal write would stall it
+                    if app.proc.poll() is not None:
+                        break
+                    app.drain(0.1)
         pstats.Stats(str(out)).sort_stats(args.sort).print_stats(args.top)
         show_modules(Path(str(out) + ".modules"))
     finally:

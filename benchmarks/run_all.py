@@ -54,6 +54,7 @@ def discover() -> list[str]:
 def run_one(name: str, quick: bool) -> dict[str, Any]:
     """Run bench_<name>.py in a subprocess and return its parsed JSON (or an error record)."""
     env = dict(os.environ, NEMO_BENCH_QUICK="1" if quick else "0", PYTHONUNBUFFERED="1")
+    load = load_average()
     started = time.monotonic()
     timeout = TIMEOUTS.get(name, 150) // (2 if quick else 1)
     proc = subprocess.Popen([sys.executable, str(HERE / f"bench_{name}.py")], cwd=HERE, env=env,
@@ -76,10 +77,21 @@ def run_one(name: str, quick: bool) -> dict[str, Any]:
     result = normalize(name, result)
     result["seconds"] = round(time.monotonic() - started, 1)
     result["quick"] = quick
+    result["load_before"] = load
+    result["load_after"] = load_average()
     result["measured_at"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if proc.returncode:
         result.setdefault("errors", []).append(f"exit code {proc.returncode}")
     return result
+
+
+def load_average() -> str:
+    """The 1-minute load average and the core count: other work on the machine skews timings."""
+    try:
+        first = Path("/proc/loadavg").read_text(encoding="ascii").split()[0]
+        return f"{first} on {os.cpu_count()} cores"
+    except OSError:
+        return "?"
 
 
 def normalize(name: str, result: dict[str, Any]) -> dict[str, Any]:
@@ -140,9 +152,10 @@ def write_markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any]) 
     for name in [n for n in ORDER if n in results] + [n for n in results if n not in ORDER]:
         res = results[name]
         quick = " — **quick run**" if res.get("quick") else ""
-        body += ["", f"## {TITLES.get(name, name)}", "",
-                 f"Measured {res.get('measured_at', '?')} in {res.get('seconds', '?')} s{quick}.",
-                 ""]
+        when = (f"Measured {res.get('measured_at', '?')} in {res.get('seconds', '?')} s{quick}; "
+                f"load average {res.get('load_before', '?')} before, "
+                f"{res.get('load_after', '?')} after.")
+        body += ["", f"## {TITLES.get(name, name)}", "", when, ""]
         if res.get("figures"):
             body += ["| figure | value | goal | status |", "|---|---|---|---|"]
         for fig in res.get("figures", []):
