@@ -22,7 +22,6 @@ from nemo_tui.textsafe import safe_line, safe_text
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.jobs import RenderJob
 
 PROG = "nemo-tui"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -70,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--wait", action="store_true", help="wait for it and download the MP4")
     exp.add_argument("--output", metavar="DIR", type=Path, default=None,
                      help="where to save the MP4 (default: the current directory)")
+    exp.add_argument("--job", metavar="ID", default=None,
+                     help="instead of a new render, wait for / download a known job")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
@@ -188,7 +189,9 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
     if args.command == "upload":
         urls, paths = _split_upload_items(args.items)  # pre-checks before any request
     if args.command == "export" and args.output is not None:
-        _check_output_dir(args.output)
+        from nemo_tui.cli_export import check_output_dir
+
+        check_output_dir(args.output)
     from nemo_tui.services import build_client
 
     client = build_client(settings)
@@ -204,7 +207,12 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         if args.command == "upload":
             return await _upload(client, output, paths, urls)
         if args.command == "export":
-            return await _export(client, settings, output, wait=args.wait, output_dir=args.output)
+            from nemo_tui.cli_export import resume_job, run_export
+
+            if args.job:
+                return await resume_job(client, settings, output, args.job, args.output)
+            return await run_export(client, settings, output, wait=args.wait,
+                                    output_dir=args.output)
         raise UsageError(f"Unknown command {args.command!r}.")
     finally:
         token = getattr(client, "token", None)
@@ -278,74 +286,6 @@ async def _upload(client: NemoClient, output: Output, paths: list[Path], urls: l
             details.append(f"{f.width}x{f.height}")
         output.out(f"Uploaded {safe_line(f.filename)} ({', '.join(details)})")
     return EXIT_OK
-
-
-def _check_output_dir(path: Path) -> None:
-    """The export target must be a directory we can create/write (exit 2 otherwise)."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"The output path {path} is not a directory.")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"Cannot create the output directory {path}: {exc.strerror}.") from None
-    if not os.access(path, os.W_OK):
-        raise UsageError(f"The output directory {path} is not writable.")
-
-
-async def _export(client: NemoClient, settings: Settings, output: Output, *, wait: bool,
-                  output_dir: Path | None) -> int:
-    """Start a render of the current draft; with `wait`, watch it and download the file."""
-    from nemo_tui.draft import is_exportable
-    from nemo_tui.jobs import JobStore, RenderJob, watch_job
-
-    state = await client.state()
-    if not is_exportable(state.draft):
-        output.err("There is nothing to export yet: the timeline is empty. "
-                   "Ask the agent for a video first (nemo-tui ask \"…\").")
-        return EXIT_FAIL
-    target = (output_dir or Path.cwd()).resolve()
-    status = await client.start_render(state.draft or {})
-    store = JobStore(settings.paths)
-    job = RenderJob.from_status(status, api_url=settings.api_url,
-                                session_id=state.session_id or client.session.session_id,
-                                output_dir=target)
-    await asyncio.to_thread(store.upsert, job)
-    if wait:
-        output.note(f"… rendering {safe_line(job.id)}")
-        job = await watch_job(client, job, store, interval=settings.poll_interval,
-                              on_update=_export_progress(output), output_dir=target,
-                              max_errors=8)
-        if not output.json_mode and sys.stderr.isatty():
-            sys.stderr.write("\n")
-    if output.json_mode:
-        output.json({"id": job.id, "status": job.status, "url": job.url, "path": job.path})
-    if job.status in ("failed", "cancelled", "lost"):
-        output.err(f"The render {job.status}: {job.error or 'no reason given'}")
-        return EXIT_FAIL
-    if not output.json_mode:
-        if job.path:
-            output.out(safe_line(job.path))
-        else:
-            output.out(f"Export started: {safe_line(job.id)} ({safe_line(job.status)}). "
-                       f"Run `{PROG} jobs` to see its status.")
-    return EXIT_OK
-
-
-def _export_progress(output: Output):
-    """A progress callback for watch_job that redraws one stderr line on a terminal."""
-    tty = not output.json_mode and sys.stderr.isatty()
-
-    def update(job: RenderJob) -> None:
-        if not tty:
-            return
-        if job.download_progress is not None:
-            line = f"… downloading {job.download_progress}%"
-        else:
-            line = f"… {job.status} {job.progress if job.progress is not None else '?'}%"
-        sys.stderr.write("\r" + safe_line(line).ljust(40))
-        sys.stderr.flush()
-
-    return update
 
 
 def _jobs(settings: Settings, output: Output) -> int:

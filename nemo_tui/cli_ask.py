@@ -10,6 +10,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.api.errors import NemoError
+from nemo_tui.cli import EXIT_FAIL, EXIT_OK
 from nemo_tui.textsafe import safe_text
 
 if TYPE_CHECKING:
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from nemo_tui.cli import Output
     from nemo_tui.config import Settings
 
-EXIT_OK, EXIT_FAIL = 0, 1
 DROPPED_STREAM = ("The connection was lost while the agent was answering; the message was not "
                   "sent again. Run `nemo-tui state` to see whether the edit was applied.")
 

@@ -276,6 +276,18 @@ def test_export_wait_jobs(cli, backend, tmp_path, isolated_dirs):
 
     err = assert_clean_error(cli("export", "--output", str(path)), 2)  # a file, not a dir
     assert "not a directory" in err
+
+    # the job started without --wait can be finished later
+    later = tmp_path / "later"
+    proc = cli("export", "--job", started["id"], "--output", str(later),
+               env={"NEMO_POLL_INTERVAL": "0.05"})
+    assert proc.returncode == 0, proc.stderr
+    assert Path(proc.stdout.strip()).parent == later.resolve()
+    assert_clean_error(cli("export", "--job", "render_unknown"), 2)
+
+    # a finished render's URL (on loopback) can be uploaded back into the session
+    proc = cli("upload", jobs[0]["url"])
+    assert proc.returncode == 0 and proc.stdout.startswith("Uploaded "), proc.stderr
     assert_no_token_leak(cli.runs, isolated_dirs)
 
 
@@ -332,7 +344,7 @@ def test_ctrl_c_exits_130(backend):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
