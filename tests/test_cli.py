@@ -84,7 +84,8 @@ def test_broken_config_file_exit_2(isolated_dirs):
 
 
 def test_cli_import_stays_light():
-    code = ("import sys, nemo_tui.cli, nemo_tui.config, nemo_tui.store, nemo_tui.jobs; "
+    code = ("import sys, nemo_tui.cli, nemo_tui.cli_ask, nemo_tui.cli_export, nemo_tui.config, "
+            "nemo_tui.store, nemo_tui.jobs, nemo_tui.services; "
             "bad = [m for m in ('textual', 'rich') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
