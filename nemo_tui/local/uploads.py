@@ -125,6 +125,17 @@ class _PartCollector:
         self.events.append(("begin", (name, fname)))
 
 
+def _coalesce(events: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Merge adjacent data events: one thread hop per chunk instead of one per callback."""
+    out: list[tuple[str, Any]] = []
+    for kind, payload in events:
+        if kind == "data" and out and out[-1][0] == "data":
+            out[-1] = ("data", out[-1][1] + payload)
+        else:
+            out.append((kind, payload))
+    return out
+
+
 def _write(saved: SavedFile, fh, data: bytes) -> None:
     fh.write(data)
     saved.sha.update(data)
@@ -150,7 +161,7 @@ async def receive_multipart(stream: AsyncIterator[bytes], content_type: str, des
     try:
         async for chunk in stream:
             parser.write(chunk)
-            events, collector.events = collector.events, []
+            events, collector.events = _coalesce(collector.events), []
             for kind, payload in events:
                 if error is not None:
                     continue
