@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -32,6 +33,9 @@ except ImportError:  # pragma: no cover - Windows
 # A token this close to its expiry is treated as expired, so a request does not start with a
 # token that dies in flight.
 EXPIRY_MARGIN = timedelta(seconds=60)
+#: Code points JSON leaves raw that a terminal may act on (DEL, C1, bidi controls): a
+#: transcript must stay safe to `cat`, so they are written as \uXXXX escapes.
+_TERMINAL_ACTIVE = re.compile("[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_RECENT_SESSIONS = 20
 
 
@@ -335,7 +339,8 @@ class TranscriptStore:
         if role not in ROLES:
             raise ValueError(f"unknown transcript role {role!r}")
         entry = TranscriptEntry(ts or now_iso(), role, text)
-        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        line = _TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}",
+                                    json.dumps(asdict(entry), ensure_ascii=False)) + "\n"
         data = line.encode("utf-8", "replace")
         ensure_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
