@@ -52,6 +52,7 @@ class _QuietDrops(logging.Filter):
     """Hide uvicorn's complaint about responses we cut on purpose (drop / cut faults)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Drop only that one message."""
         return "without completing response" not in record.getMessage()
 
 
@@ -66,22 +67,27 @@ def _fast_stop_server(uvicorn: Any, config: Any) -> Any:
     """A uvicorn Server whose stop is immediate (the stock one polls every 0.1 s)."""
 
     class FastStopServer(uvicorn.Server):
+        """uvicorn.Server that waits on an event instead of polling ``should_exit``."""
+
         loop: asyncio.AbstractEventLoop | None = None
         stop_event: asyncio.Event | None = None
 
         async def main_loop(self) -> None:
+            """Run until ``request_stop``."""
             self.stop_event = asyncio.Event()
             self.loop = asyncio.get_running_loop()
             if not self.should_exit:
                 await self.stop_event.wait()
 
         def request_stop(self) -> None:
+            """Ask the server to stop now (callable from any thread)."""
             self.should_exit = True
             loop, event = self.loop, self.stop_event
             if loop is not None and event is not None and not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
 
-        def install_signal_handlers(self) -> None:  # a background thread has no signals
+        def install_signal_handlers(self) -> None:
+            """Nothing: a background thread cannot own signal handlers."""
             return
 
     return FastStopServer(config)
