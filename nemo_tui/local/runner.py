@@ -38,6 +38,7 @@ class LocalBackendUnavailable(RuntimeError):
 
 def _require_deps() -> Any:
     try:
+        import python_multipart  # noqa: F401
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as exc:
