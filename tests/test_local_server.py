@@ -568,3 +568,15 @@ def test_malformed_multipart_is_a_clean_4001(api):
                  headers={"Content-Type": "multipart/form-data; boundary=XYZ"})
     assert r.status_code == 400 and r.json()["code"] == 4001
     assert _media_files(api) == []
+
+
+def test_missing_extra_and_non_loopback_hosts_are_refused(monkeypatch, tmp_path):
+    import sys
+
+    from nemo_tui.local.runner import LocalBackend, LocalBackendUnavailable
+
+    with pytest.raises(ValueError, match="loopback"):
+        LocalBackend(tmp_path, host="0.0.0.0")
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # "not installed"
+    with pytest.raises(LocalBackendUnavailable, match=r"nemo-tui\[local\]"):
+        LocalBackend(tmp_path).start()
