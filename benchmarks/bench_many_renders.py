@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -34,7 +36,14 @@ DRAFT = {"d": 600_000, "m": {"title": "Many renders", "width": 1920, "height": 1
          "t": [{"tt": 0, "sg": [{"s": 0, "d": 600_000, "m": {"name": "long clip"}}]}]}
 
 
-async def watch_many(url: str, state_dir: Path, report: Report,
+def server_requests(base_url: str, method: str) -> list[dict]:
+    """The local backend's request log (GET), or clear it (DELETE); straight to the backend."""
+    req = urllib.request.Request(f"{base_url}/_local/requests", method=method)
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read()).get("data", {}).get("requests", [])
+
+
+async def watch_many(url: str, backend_url: str, state_dir: Path, report: Report,
                      counter: ConnectionCounter) -> None:
     """Start JOBS renders, watch them all, measure the window, stop."""
     from nemo_tui.api.client import ClientConfig, NemoClient
@@ -45,11 +54,11 @@ async def watch_many(url: str, state_dir: Path, report: Report,
                      data_dir=state_dir / "data", client_id_file=state_dir / "client_id")
     store = JobStore(paths)
     client = NemoClient(ClientConfig(api_url=url, client_id=str(uuid.uuid4())))
-    polls = 0
+    updates = 0
 
     def on_update(job: RenderJob) -> None:
-        nonlocal polls
-        polls += 1
+        nonlocal updates
+        updates += 1
 
     tasks: list[asyncio.Task] = []
     try:
@@ -61,10 +70,14 @@ async def watch_many(url: str, state_dir: Path, report: Report,
             tasks.append(asyncio.create_task(watch_job(
                 client, job, store, interval=INTERVAL, on_update=on_update, download=False)))
         await asyncio.sleep(WARMUP)
+        await asyncio.to_thread(server_requests, backend_url, "DELETE")
         conns0, cpu0, t0 = counter.count(), proc_cpu_seconds(), time.perf_counter()
         with maybe_profile():
             await asyncio.sleep(WINDOW)
         cpu1, t1, conns1 = proc_cpu_seconds(), time.perf_counter(), counter.count()
+        log = await asyncio.to_thread(server_requests, backend_url, "GET")
+        polls = sum(1 for r in log if r.get("method") == "GET"
+                    and "/api/render/proxy/lambda/" in str(r.get("path")))
         finished = sum(1 for t in tasks if t.done())
         share = (cpu1 - cpu0) / (t1 - t0) * 100
         report.add("cpu_percent", f"CPU of the app process watching {JOBS} renders",
@@ -77,8 +90,12 @@ async def watch_many(url: str, state_dir: Path, report: Report,
                    (proc_status_kib("self", "VmRSS") or 0) / 1024, "MiB")
         report.add("hwm_mib", "Peak resident memory",
                    (proc_status_kib("self", "VmHWM") or 0) / 1024, "MiB")
+        report.add("polls_s", "Polls answered per second (100 jobs at 1 s would be 100)",
+                   polls / (t1 - t0), "/s")
+        report.add("cpu_ms_per_poll", "Client CPU per poll", (cpu1 - cpu0) * 1000 / max(1, polls),
+                   "ms")
         report.info.update(jobs=JOBS, interval_s=INTERVAL, window_s=WINDOW,
-                           cpu_seconds=round(cpu1 - cpu0, 3), job_updates=polls,
+                           cpu_seconds=round(cpu1 - cpu0, 3), job_updates=updates,
                            finished_in_window=finished)
         for task in tasks:
             if task.done() and task.exception():
@@ -98,7 +115,7 @@ def main() -> None:
     try:
         with temp_home() as env, BackendProcess(env) as backend, \
                 ConnectionCounter(backend.port, env) as counter:
-            asyncio.run(watch_many(counter.url, Path(env["HOME"]), report, counter))
+            asyncio.run(watch_many(counter.url, backend.url, Path(env["HOME"]), report, counter))
     except Exception as exc:  # noqa: BLE001 - any failure becomes a reported error
         report.errors.append(f"{type(exc).__name__}: {exc}")
         if not report.figures:
