@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from nemo_tui.cli import Output
     from nemo_tui.config import Settings
 
+_UNKNOWN = object()  # marks "the state before the turn could not be fetched"
 DROPPED_STREAM = ("The connection was lost while the agent was answering; the message was not "
                   "sent again. Run `nemo-tui state` to see whether the edit was applied.")
 
@@ -41,6 +42,11 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
     from nemo_tui.store import SessionStore, TranscriptStore
 
     session = await client.ensure_session()
+    # the timeline before the turn, to say what changed if the agent answers without text
+    try:
+        before: Any = (await client.state()).draft
+    except NemoError:
+        before = _UNKNOWN
     transcript = TranscriptStore(settings.paths, settings.api_url, session.session_id)
     await asyncio.to_thread(transcript.append, "user", message)
     shown = ""  # safe text of the current message already on stdout
@@ -97,7 +103,7 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
                 elif event.reason == "error":
                     exit_code = EXIT_FAIL
                 elif not event.had_text and not texts:
-                    await _no_text_summary(client, output, transcript)
+                    await _no_text_summary(client, output, transcript, before)
     except StreamDroppedError:
         if shown:
             output.out("")
@@ -112,14 +118,24 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
     return exit_code
 
 
-async def _no_text_summary(client: NemoClient, output: Output, transcript: Any) -> None:
-    """After a turn without text: fetch the state and say what the timeline is now."""
+async def _no_text_summary(client: NemoClient, output: Output, transcript: Any,
+                           before: Any) -> None:
+    """After a turn without text: fetch the state, say what changed and what the timeline is."""
+    from nemo_tui.diff import diff_drafts
     from nemo_tui.draft import decode_draft, summarize
 
     state = await client.state()
-    summary = summarize(decode_draft(state.draft))
-    transcript.append("system", summary)
+    draft = decode_draft(state.draft)
+    summary = summarize(draft)
+    changes = [] if before is _UNKNOWN else diff_drafts(decode_draft(before), draft)
+    transcript.append("system", "\n".join([*changes, summary]))
     if output.json_mode:
-        output.json({"type": "summary", "text": summary})
+        output.json({"type": "summary", "text": summary, "changes": changes})
+        return
+    if changes:
+        output.out("Done. Changes:")
+        for line in changes:
+            output.out(f"  {safe_text(line)}")
+        output.out(safe_text(summary))
     else:
         output.out(f"Done. {safe_text(summary)}")

@@ -201,12 +201,15 @@ def test_ask_json_lines(cli):
 def test_ask_no_text_turn_prints_summary(cli, backend):
     assert cli("ask", ASK).returncode == 0
     backend.add_faults([{"endpoint": "run_sse", "stream": "no_text", "times": 2}])
-    proc = cli("ask", "make it brighter")
+    proc = cli("ask", 'change the title to "Night Sea"')
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("Done. Timeline (")
+    assert proc.stdout.startswith("Done. Changes:\n")
+    assert 'title changed to "Night Sea"' in proc.stdout
+    assert proc.stdout.splitlines()[-1].startswith("Timeline (")
     events = json_lines(cli("--json", "ask", "make it darker").stdout)
     assert [e["type"] for e in events if e["type"] != "tool"] == ["summary"]
     assert events[-1]["text"].startswith("Timeline (")
+    assert isinstance(events[-1]["changes"], list)
 
 
 def test_ask_dropped_stream_is_not_resent(cli, backend):
