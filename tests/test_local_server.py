@@ -218,9 +218,12 @@ def test_run_sse_streaming_partials_then_whole_text(quick):
         "Sure — making your video.",
         "Done! Your video is ready. Click the Export button to download it."]
     for message in final:
-        chunks = [e for e in evs if e.get("partial") and e["id"] == message["id"]]
+        chunks = [e for e in evs if e.get("partial") and e["id"] == message["id"]
+                  and texts([e])]
         assert len(texts(chunks)) >= 2
         assert "".join(texts(chunks)) == texts([message])[0]
+        # As in ADK: the last chunk already carries finishReason; only "partial" says final.
+        assert chunks[-1]["finishReason"] == "STOP" and "finishReason" not in chunks[0]
     call_events = [e for e in evs if any("functionCall" in p for p in e["content"]["parts"])]
     assert [bool(e.get("partial")) for e in call_events] == [True, False]
 

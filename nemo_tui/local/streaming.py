@@ -62,16 +62,24 @@ class EventEncoder:
                 "id": event_id or str(uuid.uuid4()), "timestamp": time.time()}
 
     def model(self, parts: list[dict[str, Any]], *, event_id: str, partial: bool = False,
-              turn_complete: bool = False) -> dict[str, Any]:
-        """A model event: text and/or function-call parts."""
+              turn_complete: bool = False, finished: bool | None = None) -> dict[str, Any]:
+        """A model event: text and/or function-call parts.
+
+        ``finished`` adds ``finishReason``/``usageMetadata`` (default: on non-partial events);
+        ADK may already put them on the last partial chunk, where only ``partial`` tells.
+        """
         ev: dict[str, Any] = {"modelVersion": MODEL_VERSION,
                               "content": {"parts": parts, "role": "model"}}
         if partial:
             ev["partial"] = True
         if turn_complete:
             ev["turnComplete"] = True
-        if not partial or turn_complete:
+        if (not partial) if finished is None else finished:
+            chars = sum(len(p.get("text", "")) for p in parts)
             ev["finishReason"] = "STOP"
+            ev["usageMetadata"] = {"candidatesTokenCount": max(1, chars // 4),
+                                   "promptTokenCount": 100,
+                                   "totalTokenCount": 100 + max(1, chars // 4)}
         ev.update(self.base(event_id))
         return ev
 
@@ -121,9 +129,10 @@ class TurnStream:
         self._pending_id = str(uuid.uuid4())
         self._pending_text = text
         if self.streaming:
+            pieces = chunk_text(text, self.chunks)
             out += [sse_data(self.enc.model([{"text": c}], event_id=self._pending_id,
-                                            partial=True))
-                    for c in chunk_text(text, self.chunks)]
+                                            partial=True, finished=i == len(pieces) - 1))
+                    for i, c in enumerate(pieces)]
         return out
 
     def _call(self, step: Call) -> list[bytes]:
