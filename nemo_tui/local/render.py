@@ -106,6 +106,7 @@ async def _run_ffmpeg(args: list[str], workdir: Path, duration: float,
     last = [0.0]
 
     async def read_progress() -> None:
+        """Turn `out_time_us=` lines of `-progress pipe:1` into 0..0.99 fractions."""
         assert proc.stdout is not None
         async for raw in proc.stdout:
             key, _, value = raw.decode("ascii", "replace").strip().partition("=")
@@ -117,6 +118,7 @@ async def _run_ffmpeg(args: list[str], workdir: Path, duration: float,
                     progress(fraction)
 
     async def read_stderr() -> None:
+        """Keep the last stderr lines for the error message (and drain the pipe)."""
         assert proc.stderr is not None
         async for raw in proc.stderr:
             line = clean_ffmpeg_line(raw.decode("utf-8", "replace"))

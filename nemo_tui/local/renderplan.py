@@ -263,11 +263,13 @@ def _video(b: _Builder, draft: dict[str, Any]) -> None:
     cursor = 0
 
     def piece(chain: str) -> None:
+        """Add one labelled piece of the picture, in timeline order."""
         label = f"p{len(pieces)}"
         b.chains.append(f"{chain}[{label}]")
         pieces.append(f"[{label}]")
 
     def gap(n: int) -> None:
+        """Add n black frames where no scene covers the timeline."""
         piece(f"color=c=black:s={W}x{H}:r={fps}:d={(n + 1) / fps:.6f},setsar=1,"
               f"format=yuv420p,trim=end_frame={n}")
 
