@@ -67,11 +67,12 @@ def start_local_backend(settings: Settings) -> tuple[Settings, AbstractContextMa
 
     The handle is the running LocalBackend: call `.stop()` (or use it as a context manager).
     """
-    from nemo_tui.local.runner import LocalBackend, LocalBackendUnavailable
+    from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackend, LocalBackendUnavailable
 
     try:
         ensure_private_dir(settings.paths.local_backend_dir)
-        backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=0)
+        backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=0,
+                               server_options=dict(STUDIO_SERVER_OPTIONS))
         url = backend.start()
     except LocalBackendUnavailable as exc:
         raise NemoError(str(exc)) from None

@@ -31,6 +31,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
+# What `serve-local` and `--local` give a newcomer: the real service's 100 free credits pay for
+# one generation only, which makes trying the studio's edits impossible; ten generations' worth
+# lets a newcomer generate, edit and export freely. Tests set their own figures.
+STUDIO_SERVER_OPTIONS: dict[str, Any] = {"free_credits": 1000}
+
 
 class LocalBackendUnavailable(RuntimeError):
     """The optional dependencies of the local backend are not installed."""
