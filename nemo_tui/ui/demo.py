@@ -98,7 +98,7 @@ def build_demo_app(state_dir: Path) -> Any:
         """The studio with the fixed scene painted at mount."""
 
         def on_mount(self) -> None:
-            super().on_mount()
+            # Textual runs NemoStudioApp.on_mount too (handlers of the whole MRO run)
             paint_demo(self)
 
     return DemoStudio(settings, client=DemoClient(), clock=lambda: DEMO_NOW, connect=False)

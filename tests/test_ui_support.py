@@ -1,0 +1,138 @@
+"""Helpers for the studio's pilot tests (imported by the other test_ui_* files), and checks of
+the helpers' building blocks that need no backend."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nemo_tui.api.models import TurnEvent
+from nemo_tui.config import Settings, load_settings
+from nemo_tui.ui.app import NemoStudioApp
+from nemo_tui.ui.widgets.chat import ChatInput, ChatLine
+
+
+async def _no_idle_wait(*_a: Any, **_kw: Any) -> None:
+    """Stands in for textual's wait_for_idle (see fast_idle)."""
+    await asyncio.sleep(0)
+
+
+@pytest.fixture
+def fast_idle(monkeypatch):
+    """Skip Textual's CPU-idle heuristic in pilot key presses and pauses.
+
+    It waits (up to 1 s per key) until the *process* is idle, and the local backend runs in a
+    thread of this process. Tests wait deterministically instead: Pilot's own screen-queue
+    wait plus :func:`settle` (all workers finished).
+    """
+    import textual.app
+    import textual.pilot
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", _no_idle_wait)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", _no_idle_wait)
+
+
+@pytest.fixture(name="backend")
+def backend_fixture(make_local_backend):
+    """A local backend where credits last for several turns (generation 10, edit 5)."""
+    return make_local_backend(agent_options={"generation_cost": 10, "edit_cost": 5})
+
+
+class RecordingStudio(NemoStudioApp):
+    """The studio, remembering every turn event and job update it handled (for assertions)."""
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.events: list[TurnEvent] = []
+        self.job_updates: list[Any] = []
+
+    # Textual calls the handlers of every class in the MRO: no super() calls here.
+    def on_turn_event_arrived(self, msg: Any) -> None:
+        self.events.append(msg.event)
+
+    def on_job_changed(self, msg: Any) -> None:
+        self.job_updates.append(msg.job)
+
+
+def studio_settings(url: str, tmp_path: Path, **changes: Any) -> Settings:
+    """Settings for a studio on the local backend at ``url`` (fast polls, private out dir)."""
+    settings = load_settings({"api_url": url})
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    base = {"poll_interval": 0.1, "download_dir": out}
+    return dataclasses.replace(settings, **{**base, **changes})
+
+
+def make_studio(url: str, tmp_path: Path, *, drop_poll=(0.05, 0.05, 2), **changes: Any
+                ) -> RecordingStudio:
+    """A recording studio connected (on mount) to ``url``."""
+    return RecordingStudio(studio_settings(url, tmp_path, **changes), drop_poll=drop_poll)
+
+
+async def settle(pilot: Any, limit: float = 20.0) -> None:
+    """Wait until no worker runs and the message queues are drained (workers start workers).
+
+    Polls in small steps; ``limit`` only guards against a hang (it is not a timing assertion).
+    """
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    quiet = 0
+    while loop.time() < deadline:
+        await pilot.pause(0)
+        if all(w.is_finished for w in app.workers):
+            quiet += 1
+            if quiet >= 3:
+                return
+        else:
+            quiet = 0
+            await asyncio.sleep(0.005)
+    raise AssertionError("workers did not settle")
+
+
+async def say(pilot: Any, text: str) -> None:
+    """Type ``text`` into the chat input and press Enter."""
+    inp = pilot.app.query_one(ChatInput)
+    inp.focus()
+    inp.value = text
+    await pilot.press("enter")
+
+
+def lines(app: NemoStudioApp, kind: str | None = None) -> list[str]:
+    """Chat log texts (optionally of one kind)."""
+    return app.chat_log.lines(kind)
+
+
+def shown(app: NemoStudioApp) -> str:
+    """Everything the chat log shows, as the plain text of its Text objects."""
+    return "\n".join(w.content.plain for w in app.query(ChatLine))
+
+
+def tiny_png(path: Path) -> Path:
+    """Write a valid 8x8 grey PNG (a real, supported media file for uploads)."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    raw = b"".join(b"\x00" + b"\x80" * 8 for _ in range(8))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    path.write_bytes(png)
+    return path
+
+
+def run_sse_count(backend: Any) -> int:
+    """How many chat turns the backend received."""
+    return sum(1 for r in backend.requests() if r.get("endpoint") == "run_sse")
+
+
+def test_tiny_png_is_a_png(tmp_path):
+    """The helper writes a PNG signature and an IEND chunk."""
+    data = tiny_png(tmp_path / "a.png").read_bytes()
+    assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
