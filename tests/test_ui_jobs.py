@@ -1,0 +1,134 @@
+"""Pilot tests of exports and render jobs against the local backend over loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
+    backend_fixture,
+    fast_idle,
+    lines,
+    make_studio,
+    say,
+    settle,
+)
+
+from nemo_tui.jobs import JobStore
+
+pytestmark = pytest.mark.usefixtures("fast_idle")
+
+GENERATE = "make a 5 second video of a forest with piano music"
+
+
+async def test_export_progresses_completes_and_downloads(backend, tmp_path):
+    """Ctrl+S renders the draft; the row goes pending → … → completed; the MP4 lands in the
+    configured folder; the job is persisted; credits refresh."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(app.jobs_table.jobs) == 1
+        job = next(iter(app.jobs_table.jobs.values()))
+        assert job.status == "completed" and job.path
+        path = Path(job.path)
+        assert path.parent == tmp_path / "out" and path.stat().st_size > 0
+        statuses = [u.status for u in app.job_updates]
+        assert statuses[0] in ("pending", "processing") and statuses[-1] == "completed"
+        assert any(u.download_progress is not None for u in app.job_updates)
+        assert JobStore(app.settings.paths).get(job.id).path == job.path
+        assert any(t.startswith("Video ready: ") for t in lines(app, "info"))
+        assert app.jobs_table._ticker is None  # nothing repaints once no job runs
+
+
+async def test_two_exports_run_at_once(backend, tmp_path):
+    """Two exports: two jobs, each watched by its own worker, both downloaded."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await say(pilot, "export")
+        for _ in range(400):
+            await pilot.pause(0.01)
+            if sum(w.group == "jobs" and not w.is_finished for w in app.workers) == 2:
+                break
+        assert sum(w.group == "jobs" and not w.is_finished for w in app.workers) == 2
+        await settle(pilot)
+        jobs = list(app.jobs_table.jobs.values())
+        assert len(jobs) == 2 and len({j.id for j in jobs}) == 2
+        assert all(j.status == "completed" and Path(j.path).exists() for j in jobs)
+        assert len({j.path for j in jobs}) == 2
+
+
+async def test_restart_resumes_a_persisted_job(backend, tmp_path):
+    """Quit while a render runs; the next start shows the job and finishes watching it."""
+    backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 30,
+                         "times": 1}])
+    app = make_studio(backend.url, tmp_path, poll_interval=60)
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        for _ in range(400):
+            await pilot.pause(0.01)
+            if any(u.status == "processing" for u in app.job_updates):
+                break
+        job_id = app.job_updates[-1].id
+        assert JobStore(app.settings.paths).get(job_id).status in ("pending", "processing")
+    again = make_studio(backend.url, tmp_path)
+    async with again.run_test() as pilot:
+        await settle(pilot)
+        job = again.jobs_table.jobs[job_id]
+        assert job.status == "completed" and Path(job.path).exists()
+        assert JobStore(again.settings.paths).get(job_id).path == job.path
+
+
+async def test_job_keys_copy_download_again_and_forget(backend, tmp_path):
+    """On the jobs table: c copies the path (OSC 52), d downloads again, Delete forgets."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        first = next(iter(app.jobs_table.jobs.values()))
+        await pilot.press("f4")
+        assert app.focused is app.jobs_table
+        await pilot.press("c")
+        assert app.clipboard == first.path
+        await pilot.press("d")
+        await settle(pilot)
+        again = app.jobs_table.jobs[first.id]
+        assert again.path != first.path and Path(again.path).exists()  # never overwritten
+        await pilot.press("delete")
+        await pilot.pause(0)
+        assert first.id not in app.jobs_table.jobs
+        assert JobStore(app.settings.paths).get(first.id) is None
+
+
+async def test_cancel_a_running_job(backend, tmp_path):
+    """x on a running job asks the server to cancel; the row ends cancelled (or failed)."""
+    backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 10,
+                         "times": 3}])
+    app = make_studio(backend.url, tmp_path, poll_interval=0.3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        for _ in range(400):
+            await pilot.pause(0.01)
+            if app.jobs_table.jobs:
+                break
+        await pilot.press("f4", "x")
+        await settle(pilot)
+        cancels = [r for r in backend.requests() if r.get("endpoint") == "render_cancel"]
+        assert len(cancels) == 1
+        assert any("Cancel requested" in t for t in lines(app, "info"))
