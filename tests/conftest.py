@@ -26,7 +26,9 @@ def isolated_dirs(tmp_path, monkeypatch):
 
 # -- the local backend (nemo_tui.local) ------------------------------------------------------
 #: Settings that keep tests fast: heartbeats every 0.2 s, tiny renders, one render at a time.
-FAST_SERVER_OPTIONS = {"heartbeat_interval": 0.2}
+# reject_broken_media off: protocol tests upload arbitrary bytes; tests/test_local_upload_media.py
+# covers the real media check.
+FAST_SERVER_OPTIONS = {"heartbeat_interval": 0.2, "reject_broken_media": False}
 FAST_RENDER_OPTIONS = {"scale": 0.1, "max_concurrent": 1}
 
 

@@ -182,8 +182,10 @@ def to_error(f: ApiFailure, *, scope: str, web_url: str, anon_user_id: str | Non
         return NoCreditsError("You're out of credits. Top up credits in your account at "
                               f"{web_url}.", **kw)
     if f.code == 4001:
-        return UnsupportedFileError("The server does not support this file format. Supported "
-                                    f"formats: {SUPPORTED_FORMATS_TEXT}.", **kw)
+        # The server's reason names the file and what is wrong with it (e.g. a broken video).
+        reason = f" The server said: {f.server_message.rstrip('.')}." if f.server_message else ""
+        return UnsupportedFileError("The server does not support this file." + reason +
+                                    f" Supported formats: {SUPPORTED_FORMATS_TEXT}.", **kw)
     if f.code == 4002:
         return FileTooLargeError("The file is larger than the 200 MB limit. Compress or trim it "
                                  "and try again.", **kw)

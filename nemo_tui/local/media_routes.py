@@ -25,21 +25,27 @@ from nemo_tui.local.uploads import (
 RENDER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
 
-def _probe(path: Path) -> dict[str, Any]:
-    """Media facts from probe.probe_media, or {} when it is missing or fails."""
+def _probe(path: Path, reject_broken: bool) -> dict[str, Any]:
+    """Media facts from probe.probe_media; with ``reject_broken``, UploadError 4001 for a file
+    that is not readable media (else {} for it)."""
     try:
         from nemo_tui.local.probe import probe_media
     except ImportError:
         return {}
     try:
         info = probe_media(path)
-        return info if isinstance(info, dict) else {}
-    except Exception:  # noqa: BLE001 - a file the prober cannot read still uploads, with null fields
-        return {}
+    except ValueError as exc:
+        if not reject_broken:
+            return {}
+        # A truncated video or a text file named .mp4 would only fail later, at render time,
+        # far from its cause: refuse it now, as the real service does, with the probe's reason.
+        raise UploadError(4001, f"Unsupported or broken file: {exc}.") from None
+    return info if isinstance(info, dict) else {}
 
 
 async def _file_info(request: Request, sid: str, saved: SavedFile) -> dict[str, Any]:
-    info = await asyncio.to_thread(_probe, saved.path)
+    reject_broken = bool(backend_of(request).opt("reject_broken_media", True))
+    info = await asyncio.to_thread(_probe, saved.path, reject_broken)
     name = saved.path.name
     return {"filename": name, "file_type": file_type(name),
             "cdn_url": f"{str(request.base_url).rstrip('/')}/media/{sid}/{quote(name)}",
@@ -66,7 +72,12 @@ async def upload(request: Request) -> Response:
             saved = await fetch_urls(urls, dest, max_bytes)
     except UploadError as exc:
         return fail(exc.code, exc.message, 413 if exc.code == 4002 else 400)
-    files = [await _file_info(request, session["session_id"], s) for s in saved]
+    try:
+        files = [await _file_info(request, session["session_id"], s) for s in saved]
+    except UploadError as exc:
+        for item in saved:  # the whole request is refused: keep none of its files
+            item.path.unlink(missing_ok=True)
+        return fail(exc.code, exc.message, 400)
     fresh = be.store.get_session(session["session_id"]) or session
     fresh["state"]["video_infos"].extend(files)
     be.store.save_session(fresh)

@@ -4,7 +4,8 @@
 Server options (all optional): ``heartbeat_interval`` (5 s), ``heartbeat_form`` ("comment" |
 "event" | "empty_data" | "json"), ``event_style`` ("adk" | "simple"), ``render_reply_style``
 ("success" | "bare" | "code" | "rotate"), ``enforce_token_rate_limit`` (True),
-``free_credits`` (100), ``max_upload_bytes`` (200 MB), ``wait_scale`` (1.0: multiplies the
+``free_credits`` (100), ``max_upload_bytes`` (200 MB), ``reject_broken_media`` (True: refuse
+uploads the probe cannot read with 4001), ``wait_scale`` (1.0: multiplies the
 agent's Wait steps), ``chunks`` (partial chunks per message, 4), ``turn_fn`` (replaces
 ``agent.run_turn``, for tests). Render options: ``scale`` / ``render_scale`` (1.0),
 ``max_concurrent`` / ``max_concurrent_renders`` (max(1, cores // 2)), ``render_fn`` (replaces
