@@ -216,3 +216,103 @@ def test_kill_during_download_leaves_only_a_part_file_then_resumes(backend, cont
     assert Path(done.path).read_bytes() == VIDEO and not part.exists()
     files = [r for r in backend.requests() if r["path"].startswith("/files/")]
     assert "range" in files[-1]["header_names"]  # resumed from the .part, not restarted
+
+
+# -- the studio in a pseudo-terminal ------------------------------------------------------------
+
+class Studio:
+    """`python -m nemo_tui` (the studio) in a pty of 120x40; its screen bytes are drained."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nemo_tui"], cwd=cwd, stdin=slave, stdout=slave,
+            stderr=slave, env={**os.environ, "TERM": "xterm-256color", **env},
+            start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.screen = bytearray()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.screen.extend(data)
+
+    def type(self, text: str) -> None:
+        """Type keys into the studio."""
+        os.write(self.master, text.encode())
+
+    def kill9(self) -> None:
+        """SIGKILL the studio (ours, by pid) and reap it."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+def _transcript(url: str) -> list[tuple[str, str]]:
+    paths = AppPaths.default()
+    session = SessionStore(paths).current(url)
+    if session is None:
+        return []
+    return [(e.role, e.text) for e in TranscriptStore(paths, url, session.session_id).load()]
+
+
+def test_kill_studio_while_streaming_and_polling_then_restart(backend, controls, tmp_path):
+    """kill -9 of the studio mid-turn with a render running; the restarted studio resumes the
+    job to a downloaded file, and the transcript holds every message shown before the kill.
+    NEMO_TOKEN is a secret throughout: never on the screen, never in a file."""
+    import httpx
+
+    token = httpx.post(f"{backend.url}/_local/tokens", json={}).json()["data"]["token"]
+    env = {**cli_env(backend.url), "NEMO_TOKEN": token}
+    downloads = tmp_path / "dl"
+    downloads.mkdir()
+    studio = Studio(env, downloads)
+    try:
+        wait_for(lambda: SessionStore(AppPaths.default()).current(backend.url), "a session")
+        # the session is made after the input took focus on mount: typing is safe now
+        studio.type("make the video\r")
+        wait_for(lambda: ("agent", "Second part.") in _transcript(backend.url), "a full turn",
+                 timeout=60)
+        studio.type("\x13")  # Ctrl+S: export
+        store = JobStore(AppPaths.default())
+        job = wait_for(lambda: next(iter(store.load()), None), "the export job")
+        controls.slow_turn.set()
+        studio.type("now shorter\r")
+        first = "First part of the answer to: now shorter"
+        wait_for(lambda: ("agent", first) in _transcript(backend.url), "the first message")
+    finally:
+        studio.kill9()
+    shown_before = _transcript(backend.url)
+    assert ("user", "make the video") in shown_before and shown_before[-1] == ("agent", first)
+    kept = JobStore(AppPaths.default()).get(job.id)
+    assert kept is not None and not kept.finished
+    controls.render_gate.set()
+    controls.slow_turn.clear()
+    again = Studio(env, downloads)
+    try:
+        done = wait_for(lambda: (j := JobStore(AppPaths.default()).get(job.id)) and j.path and j,
+                        "the resumed job's file", timeout=60)
+    finally:
+        again.kill9()
+    assert Path(done.path).read_bytes() == VIDEO and Path(done.path).parent == downloads
+    assert _transcript(backend.url)[:len(shown_before)] == shown_before
+    screens = bytes(studio.screen) + bytes(again.screen)
+    assert b"Second part" in screens  # the screen really showed the chat
+    assert token.encode() not in screens
+    home = Path(os.environ["HOME"])
+    for path in [*home.rglob("*"), *tmp_path.rglob("*")]:
+        if path.is_file() and not path.is_symlink():
+            assert token.encode() not in path.read_bytes(), path
