@@ -86,7 +86,8 @@ async def settle(pilot: Any, limit: float = 20.0) -> None:
     quiet = 0
     while loop.time() < deadline:
         await pilot.pause(0)
-        if all(w.is_finished for w in app.workers):
+        # only the studio's own workers: DirectoryTree keeps a loader worker alive for good
+        if all(w.is_finished for w in app.workers if w.node is app):
             quiet += 1
             if quiet >= 3:
                 return

@@ -128,12 +128,9 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
     # ---- sessions --------------------------------------------------------------------------
     def open_session_view(self, session: SessionInfo, new: bool) -> None:
         """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
-        from nemo_tui.store import TranscriptStore
-
         self.workers.cancel_group(self, "jobs")
         self.session_store.set_current(self.settings.api_url, session)
-        self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url,
-                                          session.session_id)
+        self.use_transcript(session.session_id)
         self.draft = self.raw_draft = None
         self.timeline.set_draft(None)
         log = self.chat_log
@@ -150,6 +147,12 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         self.load_jobs()
         self.fetch_state("open")
         self.fetch_credits()
+
+    def use_transcript(self, session_id: str) -> None:
+        """Save the chat of ``session_id`` from now on."""
+        from nemo_tui.store import TranscriptStore
+
+        self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url, session_id)
 
     def load_jobs(self) -> None:
         """Show this API URL's persisted jobs and resume watching unfinished ones."""
@@ -186,7 +189,11 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         self.record("user", text)
         self.touch_session(last_message=text)
         intent = route(text)
-        if intent.kind == "export":
+        if intent.kind == "upload" and intent.targets:
+            for i, target in enumerate(intent.targets):
+                last = i == len(intent.targets) - 1
+                self.upload(target, (intent.rest or None) if last else None)
+        elif intent.kind == "export":
             self.action_export()
         elif intent.kind == "credits":
             self.action_credits()
@@ -194,11 +201,7 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
             self.show_tracks_pending = True
             self.fetch_state("intent")
         elif intent.kind == "upload":
-            if intent.targets:
-                for target in intent.targets:
-                    self.upload(target)
-            else:
-                self.action_upload()
+            self.action_upload()
         else:
             self.send_to_agent(text)
 

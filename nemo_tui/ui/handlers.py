@@ -105,7 +105,7 @@ class StudioHandlers:
         self.draft = new
         if changed or msg.reason in ("refresh", "open"):
             self.timeline.set_draft(new)
-        if state.task_name:
+        if state.task_name and state.task_name != "project":  # "project": the default name
             self.status.set_info(session=state.task_name)
             self.touch_session(title=state.task_name)
         if self.show_tracks_pending or msg.reason == "intent":
@@ -138,6 +138,7 @@ class StudioHandlers:
             self.say("The session had expired, so a new one was started and your message "
                      "was sent there.", "info")
             self.status.set_info(session=ev.new_session.session_id)
+            self.use_transcript(ev.new_session.session_id)
         elif isinstance(ev, TurnEnd):
             rest = log.end_turn()
             if rest:
@@ -204,6 +205,8 @@ class StudioHandlers:
             if f.width and f.height:
                 bits.append(f"{f.width}x{f.height}")
             self.say(f"Uploaded {f.filename} ({', '.join(bits)}).", "info")
+        if msg.follow_up:
+            self.send_to_agent(msg.follow_up)
 
     # ---- failures, in one place ------------------------------------------------------------
     def on_worker_state_changed(self: NemoStudioApp, event: Worker.StateChanged) -> None:

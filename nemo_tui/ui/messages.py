@@ -72,6 +72,7 @@ class UploadFinished(Message):
     """An upload finished; ``files`` are api.models.UploadedFile."""
 
     files: list[Any] = field(default_factory=list)
+    follow_up: str | None = None  # words that came with the path/URL: sent to the agent after
 
 
 @dataclass

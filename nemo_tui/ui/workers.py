@@ -204,7 +204,7 @@ class StudioWorkers:
 
     # ---- uploads ----------------------------------------------------------------------------
     @work(group="upload", exit_on_error=False, description="uploading")
-    async def upload(self, target: str) -> None:
+    async def upload(self, target: str, follow_up: str | None = None) -> None:
         """Upload a URL or a local file (checked for size and format before sending)."""
         from nemo_tui.api.client import check_upload_path
 
@@ -221,7 +221,7 @@ class StudioWorkers:
                     self.post_message(UploadProgress(path.name, done, total))
 
                 files = await self.client.upload_files([path], progress=progress)
-            self.post_message(UploadFinished(list(files)))
+            self.post_message(UploadFinished(list(files), follow_up))
             self.post_message(StateFetched(await self.client.state(), "upload"))
         finally:
             self.post_message(Activity(f"upload:{target}", None))
