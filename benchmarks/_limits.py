@@ -1,6 +1,75 @@
 """Why a figure misses its goal when it cannot be fixed here: shown in RESULTS.md next to a MISS.
 
-Keys are ``"<benchmark>.<figure id>"``. Written after profiling the miss (see docs/PERFORMANCE.md).
+Keys are ``"<benchmark>.<figure id>"``. Each note comes from a profile of the miss (see
+docs/PERFORMANCE.md for the profiles and how to reproduce them); the benchmarks' owner does not
+edit nemo_tui/, so each names the code at fault and the fix for its owner.
 """
 
-LIMITS: dict[str, str] = {}
+_CHAT_FLUSH = (
+    "`ChatLog._flush` (nemo_tui/ui/widgets/chat.py) replaces the *whole* live message on every "
+    "refresh: `safe_text` of all text so far, a full re-wrap of it (`Content._wrap_and_format` / "
+    "`rich._wrap.divide_line` take most of the streaming CPU in the profile), a height change, "
+    "and the anchored scroll repaints the whole chat pane. The cost grows with the message, so a "
+    "long turn is quadratic. Fix: keep only the last paragraph live — when the assembled text "
+    "has a blank line past the frozen point, mount the finished paragraphs as their own "
+    "`ChatLine` — and flush the live line on a timer (~4-10 Hz) instead of after every refresh."
+)
+
+LIMITS: dict[str, str] = {
+    "cold_start.time_ratio": (
+        "work not needed for the first screen runs before it. `nemo_tui/cli.py` imports "
+        "`nemo_tui.api.errors`, whose package `nemo_tui/api/__init__.py` imports `client`, "
+        "pulling in httpx, httpcore, anyio, h11, ssl (~140 modules); then `StudioApp.__init__` "
+        "(nemo_tui/ui/app.py) calls `services.build_client`, which builds an `httpx.AsyncClient` "
+        "(an SSL context loading certifi's CA bundle) before the first frame. Fix: make "
+        "`nemo_tui/api/__init__.py` lazy (a module `__getattr__`), keep the studio path free of "
+        "`nemo_tui.api.client`, and build the client in the `connect` worker after the first "
+        "screen (`benchmarks/profile_start.py` shows the modules loaded before the first frame)."
+    ),
+    "big_draft.first_paint_ms": (
+        "decoding dominates: `decode_draft` (nemo_tui/draft.py) runs the generic `_num` / `_ms` "
+        "/ `_field` / `_str` helpers with min/max clamps on every field of all 10,000 segments "
+        "before anything is shown (about two thirds of the time; the ruler's `_draw` about a "
+        "tenth). Fix: a fast path in `_decode_segment` for well-typed segments (`type(v) is int`, "
+        "dict `m`, str name checked inline, helpers only on odd input), or decode each track's "
+        "segments lazily (the tree shows 200 at a time; the ruler needs only start/duration)."
+    ),
+    "many_renders.cpu_percent": (
+        "every poll costs several ms of client CPU, for three fixable reasons plus the poll count. "
+        "(1) all 100 `watch_job` loops (nemo_tui/jobs.py) wake in the same millisecond, so ~80 "
+        "requests queue in httpcore's pool, whose request assignment is O(queued x connections) "
+        "per event (300k `Origin.__eq__` calls in 8 s): give each watcher a random initial phase "
+        "(`await asyncio.sleep(random.uniform(0, interval))` before its first poll) and/or cap "
+        "in-flight polls per client with one semaphore (4-8). (2) httpcore calls "
+        "`current_async_library()`, i.e. `import sniffio`, for every lock it makes; sniffio is "
+        "not installed, so every request pays a failed import (a sys.path scan): add `sniffio` "
+        "to the dependencies (pyproject.toml). (3) see the connections note. With (1)-(3) "
+        "patched in-process the CPU per poll fell by ~40% and new connections to 0; the rest is "
+        "httpx's own cost per request (~0.5-1 ms), too much for 100 requests/s within 5%: "
+        "(4) poll unchanged jobs less often in `watch_job` (interval x1.5 per unchanged reply, "
+        "capped at 10 s, back to the base interval on any change), which turns 99 pending jobs "
+        "into ~10 polls/s."
+    ),
+    "many_renders.window_connections": (
+        "`NemoClient` (nemo_tui/api/client.py) builds its pool with "
+        "`httpx.Limits(max_connections=20, max_keepalive_connections=10)`: when more than 10 "
+        "requests are in flight, the extra connections are closed after their response and "
+        "opened again on the next burst (hundreds of new connections in 20 s). Fix: "
+        "`max_keepalive_connections=20` (equal to max_connections)."
+    ),
+    "ssh_bytes.idle_bytes_s": (
+        "the chat input's blinking cursor repaints the 3-line input (~1 KB) twice a second. Fix: "
+        "`ChatInput` (nemo_tui/ui/widgets/chat.py) with `cursor_blink=False` (Textual's Input "
+        "option), or blink only while the app has had a key press in the last few seconds."
+    ),
+    "ssh_bytes.stream_ratio": (
+        _CHAT_FLUSH + " Bytes: Textual repaints every line of a scrolled region (no terminal "
+        "scroll regions), so each frame of a streaming turn costs a whole chat pane; at ~4 KB/s "
+        "of text, staying within 2x leaves room for only a few frames a second while the pane "
+        "scrolls — the timer above is what bounds the bytes."
+    ),
+    "streaming_latency.p95_ms": (
+        _CHAT_FLUSH + " Each repaint of the growing message holds the event loop long enough "
+        "that key presses wait behind it; latency grows with the reply's length."
+    ),
+}

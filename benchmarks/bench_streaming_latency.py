@@ -19,6 +19,7 @@ from _common import (
     PtyApp,
     Report,
     percentile,
+    strip_escapes,
     studio_argv,
     temp_home,
 )
@@ -27,23 +28,28 @@ MARK = "ж"
 PER_ROUND = 25  # markers typed before the input is cleared again (stays within its width)
 IDLE_KEYS = 15 if QUICK else 25
 STREAM_KEYS = 25 if QUICK else 75
-KEY_TIMEOUT = 2.0  # a keystroke not shown after this counts as this (and is reported)
+KEY_TIMEOUT = 5.0  # a keystroke not shown after this counts as this (and is reported)
+PHASE_LIMIT = 35.0  # seconds of typing while streaming at most (the reply lasts 60 s)
 RATE = 200
 REPLY = {"chars": 240_000, "chunks": 12_000, "rate": RATE}  # 60 s of streaming: outlasts the test
 PROMPT = "write me a long treatment for the video\r"
 
 
-def type_round(app: PtyApp, keys: int, rng: random.Random, misses: list[int]) -> list[float]:
+def type_round(app: PtyApp, keys: int, rng: random.Random, misses: list[str],
+               deadline: float) -> list[float]:
     """Type ``keys`` markers one by one; latency of each; clears the input afterwards."""
-    latencies = []
+    latencies: list[float] = []
     for k in range(1, keys + 1):
+        if time.perf_counter() > deadline:
+            break
         app.drain(rng.uniform(0.03, 0.08))
         since = len(app.text)
         start = time.perf_counter()
         app.write(MARK)
         seen = app.wait_for(MARK * k, KEY_TIMEOUT, since=since)
         if seen is None:
-            misses.append(k)
+            tail = strip_escapes(app.text[since:])[-120:]
+            misses.append(f"key {k}: {tail!r}")
             latencies.append(KEY_TIMEOUT)
             break  # the count on screen is unknown now: start a new round
         latencies.append(seen - start)
@@ -55,24 +61,28 @@ def type_round(app: PtyApp, keys: int, rng: random.Random, misses: list[int]) ->
 def measure(report: Report) -> None:
     """Baseline (idle) round, then rounds while the reply streams."""
     rng = random.Random(7)
-    misses: list[int] = []
+    misses: list[str] = []
     with temp_home() as env, BackendProcess(env, reply=REPLY) as backend, \
             PtyApp(studio_argv("--api-url", backend.url), env) as app:
         if app.wait_screen("nemo-tui", 20) is None:
             raise RuntimeError(f"no first screen; exit={app.proc.poll()}")
         app.settle(quiet=1.0, limit=15.0)
         idle: list[float] = []
-        while len(idle) < IDLE_KEYS:
-            idle += type_round(app, min(PER_ROUND, IDLE_KEYS - len(idle)), rng, misses)
+        idle_misses: list[str] = []
+        limit = time.perf_counter() + PHASE_LIMIT
+        while len(idle) < IDLE_KEYS and time.perf_counter() < limit:
+            idle += type_round(app, min(PER_ROUND, IDLE_KEYS - len(idle)), rng, idle_misses,
+                               limit)
         since = len(app.text)
         app.write(PROMPT)
         if app.wait_for("The camera glides", 15, since=since) is None:
             raise RuntimeError("the streamed reply never appeared")
         app.drain(0.5)
         streaming: list[float] = []
-        while len(streaming) < STREAM_KEYS:
+        limit = time.perf_counter() + PHASE_LIMIT
+        while len(streaming) < STREAM_KEYS and time.perf_counter() < limit:
             streaming += type_round(app, min(PER_ROUND, STREAM_KEYS - len(streaming)), rng,
-                                    misses)
+                                    misses, limit)
         still = END_WORD not in app.text[since:]
         p50, p95 = percentile(streaming, 50), percentile(streaming, 95)
         idle95 = percentile(idle, 95)
@@ -83,7 +93,9 @@ def measure(report: Report) -> None:
         report.add("p95_ratio", "p95 while streaming / idle p95", (p95 or 0) / (idle95 or 1), "×")
         report.info.update(streaming_samples=len(streaming), idle_samples=len(idle),
                            chunk_rate=RATE, still_streaming_at_end=still,
-                           timeouts_at_key=misses, max_ms=ms(max(streaming)))
+                           timeouts=len(misses), timeout_tails=misses[:3],
+                           idle_timeouts=idle_misses[:3], max_ms=ms(max(streaming)),
+                           key_timeout_s=KEY_TIMEOUT)
         if not still:
             report.errors.append("the reply finished before the measurement did")
 
