@@ -33,8 +33,8 @@ except ImportError:  # pragma: no cover - Windows
 # A token this close to its expiry is treated as expired, so a request does not start with a
 # token that dies in flight.
 EXPIRY_MARGIN = timedelta(seconds=60)
-#: Code points JSON leaves raw that a terminal may act on (DEL, C1, bidi controls): a
-#: transcript must stay safe to `cat`, so they are written as \uXXXX escapes.
+#: Code points JSON leaves raw that a terminal may act on (DEL, C1, bidi controls): our files
+#: must stay safe to `cat`, so they are written as \uXXXX escapes.
 _TERMINAL_ACTIVE = re.compile("[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_RECENT_SESSIONS = 20
 
@@ -105,7 +105,10 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, obj: Any) -> None:
     """Write `obj` as JSON atomically with mode 0600."""
-    atomic_write(path, json.dumps(obj, ensure_ascii=False, indent=1).encode("utf-8"))
+    text = json.dumps(obj, ensure_ascii=False, indent=1)
+    # server text (job errors, titles) must not drive a terminal that shows the file
+    text = _TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    atomic_write(path, text.encode("utf-8", "replace"))
 
 
 def normalize_api_url(api_url: str) -> str:
