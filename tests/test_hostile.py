@@ -189,3 +189,22 @@ def test_deeply_nested_reply_is_a_clear_protocol_error():
     body = b'{"code": 0, "data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     with pytest.raises(ProtocolError, match="not valid JSON"):
         unwrap(200, body, "application/json")
+
+
+def test_state_files_stay_inert_and_survive_lone_surrogates():
+    """Job errors and session titles from the server: saved without a crash, safe to `cat`."""
+    from nemo_tui.api.models import SessionInfo
+    from nemo_tui.jobs import JobStore, RenderJob
+
+    paths = AppPaths.default()
+    nasty = HOSTILE_TEXT + " lone:\ud800 end"
+    jobs = JobStore(paths)
+    jobs.upsert(RenderJob("render_1", "http://127.0.0.1:9", "s1", status="failed", error=nasty))
+    sessions = SessionStore(paths)
+    sessions.set_current("http://127.0.0.1:9", SessionInfo("s1", "t1"))
+    sessions.touch("http://127.0.0.1:9", "s1", title=nasty, last_message=nasty)
+    assert_inert(jobs.path.read_bytes(), "jobs.json")
+    back = jobs.get("render_1")
+    assert back.error.startswith(HOSTILE_TEXT) and back.status == "failed"
+    for path in paths.state_dir.rglob("*.json"):
+        assert_inert(path.read_bytes(), path.name)
