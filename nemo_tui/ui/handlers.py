@@ -105,9 +105,12 @@ class StudioHandlers:
         self.draft = new
         if changed or msg.reason in ("refresh", "open"):
             self.timeline.set_draft(new)
-        if state.task_name and state.task_name != "project":  # "project": the default name
-            self.status.set_info(session=state.task_name)
-            self.touch_session(title=state.task_name)
+        # "project" is the name every session is created with: the draft's title says more
+        title = (new.title if new is not None and new.title else None) or (
+            state.task_name if state.task_name and state.task_name != "project" else None)
+        if title:
+            self.status.set_info(session=title)
+            self.touch_session(title=title)
         if self.show_tracks_pending or msg.reason == "intent":
             self.show_tracks_pending = False
             self.say(summarize(new), "info")

@@ -147,6 +147,8 @@ class ChatInput(Input):
     def __init__(self, **kw) -> None:
         super().__init__(placeholder="Describe your video, or: export · credits · status · upload",
                          **kw)
+        # A blinking cursor repaints twice a second: an idle studio should write nothing.
+        self.cursor_blink = False
         self.history: list[str] = []
         self._pos = 0
         self._draft = ""

@@ -1,0 +1,166 @@
+"""Studio widgets on their own (tiny host apps) plus the still-working and offline paths."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+
+import pytest
+from rich.text import Text
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
+    backend_fixture,
+    fast_idle,
+    lines,
+    make_studio,
+    say,
+    settle,
+    studio_settings,
+)
+from textual.app import App, ComposeResult
+
+from nemo_tui.draft import decode_draft
+from nemo_tui.ui.widgets.chat import ChatLine, ChatLog
+from nemo_tui.ui.widgets.status import StatusBar
+from nemo_tui.ui.widgets.timeline import CHUNK, DraftTree, Ruler, TimelinePane
+
+pytestmark = pytest.mark.usefixtures("fast_idle")
+
+
+class Host(App):
+    """Hosts one widget."""
+
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+def big_draft(n: int = 10_000) -> dict:
+    """A draft with one video track of ``n`` one-second segments and a short title track."""
+    segs = [{"s": i * 1000, "d": 1000, "m": {"name": f"clip {i}"}} for i in range(n)]
+    return {"d": n * 1000, "m": {"title": "Ten thousand cuts"},
+            "t": [{"tt": 0, "sg": segs}, {"tt": 7, "sg": [{"s": 0, "d": 3000,
+                                                         "m": {"text": "[b]hi[/b]"}}]}]}
+
+
+async def test_huge_draft_tree_is_lazy():
+    """10,000 segments: only track nodes at first; expanding adds one chunk and a "more" node;
+    expanding that adds the next chunk."""
+    pane = TimelinePane()
+    async with Host(pane).run_test(size=(120, 40)) as pilot:
+        pane.set_draft(decode_draft(big_draft()))
+        await pilot.pause(0)
+        tree = pane.query_one(DraftTree)
+        tracks = tree.root.children
+        assert len(tracks) == 2 and not tracks[0].children
+        tracks[0].expand()
+        await pilot.pause(0)
+        kids = tracks[0].children
+        assert len(kids) == CHUNK + 1 and "more" in str(kids[-1].label)
+        kids[-1].expand()
+        await pilot.pause(0)
+        assert len(tracks[0].children) == 2 * CHUNK + 1
+        assert str(tracks[0].children[CHUNK].label).startswith(f"clip {CHUNK} ")
+        # the title text is literal (no markup parsed)
+        tracks[1].expand()
+        await pilot.pause(0)
+        assert "[b]hi[/b]" in str(tracks[1].children[0].label)
+
+
+async def test_ruler_draws_every_track_to_scale_in_the_width():
+    """One line per track, as wide as the widget, plus the scale; segments land where they
+    start (a 3 s title in 10 s covers about the first third)."""
+    ruler = Ruler()
+    async with Host(ruler).run_test(size=(67, 10)) as pilot:
+        ruler.set_draft(decode_draft({"d": 10000, "t": [
+            {"tt": 0, "sg": [{"s": 0, "d": 10000, "m": {"name": "v"}}]},
+            {"tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "t"}}]}]}))
+        await pilot.pause(0)
+        text = ruler.render()
+        assert isinstance(text, Text)
+        rows = text.plain.split("\n")
+        assert len(rows) == 3 and rows[2].strip().startswith("0s") and rows[2].endswith("10s")
+        bar_w = ruler.size.width - 7
+        assert rows[0][7:].count("█") == bar_w
+        title_cells = rows[1][7:].count("█")
+        assert abs(title_cells - round(bar_w * 0.3)) <= 1
+
+
+async def test_chat_chunks_batch_and_final_replaces():
+    """Many chunks paint one live line; the final text replaces it; markup stays literal."""
+    log = ChatLog()
+    paints = []
+    async with Host(log).run_test() as pilot:
+        for piece in ["[bold", " red]", "not ", "markup"] * 50:
+            log.add_chunk(piece)
+        live = log.query_one(ChatLine)
+        original = live.set_text
+        live.set_text = lambda text: (paints.append(text), original(text))
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if paints:
+                break
+        assert len(log.query(ChatLine)) == 1
+        assert len(paints) == 1  # 200 chunks, one repaint
+        assert live.has_class("-live") and live.content.plain.startswith("[bold red]not markup")
+        log.finish_message("[bold red]done[/]")
+        await pilot.pause(0)
+        assert log.lines("agent") == ["[bold red]done[/]"]
+        assert not log.query(".-live")
+
+
+async def test_status_bar_fields():
+    """Connection, host, session, credits, token expiry and activities are all shown."""
+    from nemo_tui.api.models import Credits
+
+    bar = StatusBar()
+    async with Host(bar).run_test(size=(160, 3)) as pilot:
+        assert "Connecting…" in bar.render_info(bar.info).plain
+        bar.set_info(connection="ready", api_url="https://api.example:8443", session="S1",
+                     credits=Credits(7, 3, 10), token_expiry="2026-12-02")
+        bar.set_activity("chat", "generating video…")
+        await pilot.pause(0)
+        plain = bar.render_info(bar.info).plain
+        for part in ("ready", "api.example:8443", "session S1", "credits 7/3/10",
+                     "2026-12-02", "generating video…"):
+            assert part in plain
+        bar.set_activity("chat", None)
+        assert "idle" in bar.render_info(bar.info).plain
+
+
+async def test_still_working_after_silence(backend, tmp_path):
+    """Only heartbeats for longer than the (shrunk) limit: "⏳ Still working..." appears."""
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.services import client_config
+    from nemo_tui.ui.app import NemoStudioApp
+
+    backend.add_faults([{"endpoint": "run_sse", "stream": "heartbeats_only", "seconds": 1.0}])
+    settings = studio_settings(backend.url, tmp_path)
+    cfg = dataclasses.replace(client_config(settings), still_working_after=0.3)
+    app = NemoStudioApp(settings, client=NemoClient(cfg))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await say(pilot, "make a video of rain")
+        await settle(pilot)
+        assert "⏳ Still working..." in lines(app, "working")
+
+
+async def test_unreachable_backend_is_said_in_words(tmp_path):
+    """Nothing listens on the port: the status says offline and the chat says why."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    from nemo_tui.api.client import NemoClient
+    from nemo_tui.services import client_config
+    from nemo_tui.ui.app import NemoStudioApp
+
+    settings = studio_settings(f"http://127.0.0.1:{port}", tmp_path)
+    cfg = dataclasses.replace(client_config(settings), get_retries=0, retry_base_delay=0.0)
+    app = NemoStudioApp(settings, client=NemoClient(cfg))
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        assert app.status.info.connection == "offline"
+        errors = lines(app, "error")
+        assert errors and "Traceback" not in errors[0]
