@@ -8,6 +8,7 @@ without a crash or a freeze.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -208,3 +209,34 @@ def test_state_files_stay_inert_and_survive_lone_surrogates():
     assert back.error.startswith(HOSTILE_TEXT) and back.status == "failed"
     for path in paths.state_dir.rglob("*.json"):
         assert_inert(path.read_bytes(), path.name)
+
+
+async def test_studio_panes_show_hostile_draft_and_job_text_inert(hostile_backend, tmp_path,
+                                                                  monkeypatch):
+    """Timeline, jobs pane, chat and status show hostile server text as plain visible text."""
+    import textual.app
+    import textual.pilot
+    from test_ui_support import make_studio, say, settle, shown
+
+    async def no_wait(*_a: Any, **_kw: Any) -> None:
+        return None
+
+    monkeypatch.setattr(textual.app, "wait_for_idle", no_wait)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", no_wait)
+    app = make_studio(hostile_backend.url, tmp_path)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await say(pilot, "hello")
+        await settle(pilot)
+        hostile_backend.add_faults([{"endpoint": "render_poll", "status": "failed",
+                                     "times": -1, "error": HOSTILE_TEXT}])
+        app.action_export()
+        await settle(pilot)
+        assert app.job_updates and app.job_updates[-1].status == "failed"
+        screen = app.export_screenshot()
+        plain = html.unescape(screen).replace("\xa0", " ")  # the SVG's text, as shown
+        assert "[bold red]not markup" in shown(app)
+        assert "Styled [bold red]" in plain  # the draft title, literally, in the timeline
+        for bad in ("\x1b", "\x07", "\x9b", "\u202e", "\x00", "\x7f"):
+            assert bad not in plain and bad not in shown(app)
+        assert app.is_running  # [@click=app.quit] did nothing
