@@ -345,6 +345,12 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         self.job_store.forget(job.id)
         self.jobs_table.forget(job.id)
 
+    def get_system_commands(self, screen: Any) -> Any:
+        """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""
+        for cmd in super().get_system_commands(screen):
+            if cmd.title not in ("Quit", "Theme"):
+                yield cmd
+
     # ---- small helpers ---------------------------------------------------------------------
     def show_credits_line(self) -> None:
         """Fetch credits and also say them in the chat."""

@@ -55,11 +55,13 @@ ACTIONS: tuple[StudioAction, ...] = (
 )
 
 #: Keys that exist without being in ACTIONS (listed on the help screen).
-EXTRA_KEYS: tuple[tuple[str, str], ...] = (
-    ("ctrl+p", "Command palette"),
-    ("tab / shift+tab", "Move focus between panes"),
-    ("up / down", "Chat input: previous / next message"),
-    ("enter", "Chat input: send; timeline: expand a track"),
+EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("ctrl+p", "Command palette (every action above, searchable)", "anywhere"),
+    ("tab / shift+tab", "Move focus between panes", "anywhere"),
+    ("up / down", "Previous / next message sent", "chat input"),
+    ("enter", "Send the message", "chat input"),
+    ("enter / space", "Expand or collapse a track (segments load on demand)", "timeline"),
+    ("escape", "Close a dialog (help, sessions, upload, palette)", "dialogs"),
 )
 
 

@@ -19,8 +19,8 @@ def key_rows() -> list[tuple[str, str, str]]:
     """(key, action, where) rows of the key table."""
     rows = [(key_display(a.key), a.title + " — " + a.help,
              "jobs table" if a.scope == "jobs" else "anywhere") for a in ACTIONS]
-    rows += [(" / ".join(key_display(p) for p in k.split(" / ")), what, "anywhere")
-             for k, what in EXTRA_KEYS]
+    rows += [(" / ".join(key_display(p) for p in k.split(" / ")), what, where)
+             for k, what, where in EXTRA_KEYS]
     return rows
 
 
