@@ -40,6 +40,10 @@ async def test_export_progresses_completes_and_downloads(backend, tmp_path):
         assert statuses[0] in ("pending", "processing") and statuses[-1] == "completed"
         assert any(u.download_progress is not None for u in app.job_updates)
         assert JobStore(app.settings.paths).get(job.id).path == job.path
+        table = app.jobs_table
+        assert table.get_cell(job.id, "output").plain == job.path
+        # the column grew to show the whole path (it was sized when the output was empty)
+        assert table.columns["output"].get_render_width(table) >= len(job.path)
         assert any(t.startswith("Video ready: ") for t in lines(app, "info"))
         assert app.jobs_table._ticker is None  # nothing repaints once no job runs
 

@@ -127,7 +127,8 @@ class JobsTable(DataTable):
         if job.id in self.rows:
             for col, value in zip(("id", "status", "progress", "elapsed", "output"), cells,
                                   strict=True):
-                self.update_cell(job.id, col, value)
+                # the output column sizes to its content (a path appears only at the end)
+                self.update_cell(job.id, col, value, update_width=col == "output")
         else:
             self.add_row(*cells, key=job.id)
         self._update_ticker()

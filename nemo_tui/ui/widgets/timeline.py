@@ -93,7 +93,7 @@ class Ruler(Widget):
         """Build the ruler text."""
         tracks = getattr(self.draft, "tracks", None) or []
         if not tracks:
-            return Text("No timeline yet.", style="dim")
+            return Text("")  # the pane's title line already says "Timeline is empty."
         total = int(getattr(self.draft, "duration_ms", 0) or 0)
         for t in tracks:
             for s in t.segments:
