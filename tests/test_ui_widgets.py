@@ -164,3 +164,24 @@ async def test_unreachable_backend_is_said_in_words(tmp_path):
         assert app.status.info.connection == "offline"
         errors = lines(app, "error")
         assert errors and "Traceback" not in errors[0]
+
+
+async def test_gui_speak_becomes_offers_and_actions(tmp_path):
+    """"Click the Export button" → a one-key offer; "preview in the timeline" → the track
+    summary after the next state; "drag" → how to do it here. Nothing is sent anywhere."""
+    from nemo_tui.api.models import SessionState
+    from nemo_tui.ui.demo import DEMO_DRAFT, build_demo_app
+    from nemo_tui.ui.messages import StateFetched
+
+    app = build_demo_app(tmp_path)
+    async with app.run_test() as pilot:
+        before = len(lines(app))
+        app.apply_gui_speak("Done! Click the Export button to download it. Preview it in the "
+                            "timeline, or drag the clip to reorder.")
+        app.post_message(StateFetched(SessionState("s", None, None, DEMO_DRAFT, [], [], {}),
+                                      "turn"))
+        await pilot.pause(0)
+        new = lines(app)[before:]
+        assert any("Ctrl+S" in t for t in new)
+        assert any("describe the change" in t for t in new)
+        assert any(t.startswith("Timeline (3 tracks)") for t in new)

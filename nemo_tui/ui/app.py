@@ -143,7 +143,8 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         finally:
             self.replaying = False
         self.status.set_info(session=session.session_id)
-        self.say("New session started." if new else f"Session {session.session_id} opened.")
+        self.say("New session started." if new else f"Session {session.session_id} opened.",
+                 record=False)
         self.load_jobs()
         self.fetch_state("open")
         self.fetch_credits()

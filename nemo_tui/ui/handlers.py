@@ -65,6 +65,7 @@ class StudioHandlers:
     def on_credits_updated(self: NemoStudioApp, msg: CreditsUpdated) -> None:
         """New balance (also said in the chat when the user asked for it)."""
         self.status.set_info(credits=msg.credits)
+        self.mark_ready()
         if self.credits_to_chat:
             self.credits_to_chat = False
             c = msg.credits
@@ -84,6 +85,7 @@ class StudioHandlers:
         from nemo_tui.diff import diff_drafts
         from nemo_tui.draft import decode_draft, summarize
 
+        self.mark_ready()
         state = msg.state
         new = decode_draft(state.draft)
         old = self.draft
@@ -236,13 +238,21 @@ class StudioHandlers:
         self.say(error_words(exc), "error")
 
     # ---- helpers used above (need the App) -------------------------------------------------
-    def say(self: NemoStudioApp, text: str, kind: str = "info") -> None:
-        """Append a studio line to the chat log and the transcript."""
+    def say(self: NemoStudioApp, text: str, kind: str = "info", *, record: bool = True) -> None:
+        """Append a studio line to the chat log (and, unless ``record`` is False, the
+        transcript)."""
         self.chat_log.add_line(text, kind)
+        if not record:
+            return
         if kind in ("error",):
             self.record("error", text)
         elif kind in ("diff", "info", "offer"):
             self.record("system", text)
+
+    def mark_ready(self: NemoStudioApp) -> None:
+        """A request succeeded: the backend is reachable (again)."""
+        if self.status.info.connection != "ready":
+            self.status.set_info(connection="ready")
 
     def record(self: NemoStudioApp, role: str, text: str) -> None:
         """Save a line to the session's transcript (flushed per message)."""
