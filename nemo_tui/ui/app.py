@@ -12,7 +12,6 @@ from textual.binding import BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
-from nemo_tui.api.models import SessionInfo
 from nemo_tui.ui.commands import StudioCommands, app_bindings
 from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.messages import ChatSubmitted
@@ -46,17 +45,14 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
                  clock: Callable[[], float] = time.time, connect: bool = True,
                  drop_poll: tuple[float, float, int] = (30.0, 60.0, 5)) -> None:
         super().__init__()
-        from nemo_tui.jobs import JobStore
-        from nemo_tui.store import SessionStore
-
         self.settings = settings
-        if client is None:
-            if client_factory is None:
-                from nemo_tui.services import build_client as client_factory
-            client = client_factory(settings)
-        self.client = client
-        self.session_store = session_store or SessionStore(settings.paths)
-        self.job_store = job_store or JobStore(settings.paths)
+        # The client (httpx, an SSL context) is built after the first screen, in the connect
+        # worker, unless one is given; see the ``client`` property.
+        self._client = client
+        self._client_factory = client_factory
+        # stores are opened on first use (they import the API models, not needed to paint)
+        self._session_store = session_store
+        self._job_store = job_store
         self.clock = clock
         self.auto_connect = connect
         self.drop_poll = drop_poll
@@ -92,17 +88,59 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         self.query_one("#chat").border_title = "Chat"
         self.status.set_info(api_url=self.settings.api_url)
         self.query_one(ChatInput).focus()
-        if self.job_store.warning:
-            self.say(self.job_store.warning, "error")
         if self.auto_connect:
-            self.connect(self.settings.new_session)
+            # after the first frame: nothing the first screen does not need runs before it
+            self.call_after_refresh(self.connect, self.settings.new_session)
 
     async def on_unmount(self) -> None:
         """Close the HTTP client (running renders stay persisted and resume next time)."""
+        if self._client is None:
+            return
         try:
-            await self.client.aclose()
+            await self._client.aclose()
         except Exception:  # noqa: BLE001 - closing must never block quitting
             self.log.warning("closing the HTTP client failed")
+
+    @property
+    def session_store(self) -> SessionStore:
+        """Current and recent sessions per API URL."""
+        if self._session_store is None:
+            from nemo_tui.store import SessionStore
+
+            self._session_store = SessionStore(self.settings.paths)
+        return self._session_store
+
+    @property
+    def job_store(self) -> JobStore:
+        """Persisted render jobs."""
+        if self._job_store is None:
+            from nemo_tui.jobs import JobStore
+
+            self._job_store = JobStore(self.settings.paths)
+        return self._job_store
+
+    @property
+    def client(self) -> NemoClient:
+        """The API client, built on first use."""
+        if self._client is None:
+            self._client = self._make_client()
+        return self._client
+
+    def _make_client(self) -> NemoClient:
+        """Build the client from the settings (through the factory when one was given)."""
+        factory = self._client_factory
+        if factory is None:
+            from nemo_tui.services import build_client as factory
+        return factory(self.settings)
+
+    async def ensure_client(self) -> None:
+        """Build the client in a thread (imports httpx, loads CA certificates) if needed."""
+        if self._client is None:
+            import asyncio
+
+            client = await asyncio.to_thread(self._make_client)
+            if self._client is None:
+                self._client = client
 
     # ---- pane accessors (attributes down) --------------------------------------------------
     @property
@@ -126,7 +164,7 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         return self.query_one(JobsTable)
 
     # ---- sessions --------------------------------------------------------------------------
-    def open_session_view(self, session: SessionInfo, new: bool) -> None:
+    def open_session_view(self, session: Any, new: bool) -> None:
         """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
         self.workers.cancel_group(self, "jobs")
         self.session_store.set_current(self.settings.api_url, session)
@@ -159,7 +197,11 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
         """Show this API URL's persisted jobs and resume watching unfinished ones."""
         table = self.jobs_table
         table.clear_jobs()
-        for job in self.job_store.load():
+        jobs = self.job_store.load()
+        if self.job_store.warning:
+            self.say(self.job_store.warning, "error")
+            self.job_store.warning = None
+        for job in jobs:
             if job.api_url != self.settings.api_url:
                 continue
             self.post_message_job(job)
@@ -238,6 +280,8 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
             if session_id == "new":
                 self.new_session()
             elif session_id and session_id != current:
+                from nemo_tui.api.models import SessionInfo
+
                 rec = next((r for r in recent if r.session_id == session_id), None)
                 self.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
 

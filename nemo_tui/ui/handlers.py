@@ -7,16 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.worker import Worker, WorkerState
 
-from nemo_tui.api.errors import NemoError, NoCreditsError
-from nemo_tui.api.models import (
-    SessionReplaced,
-    StillWorking,
-    StreamError,
-    TextChunk,
-    TextFinal,
-    ToolCall,
-    TurnEnd,
-)
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.messages import (
     Activity,
@@ -39,6 +29,8 @@ if TYPE_CHECKING:
 
 def error_words(exc: BaseException) -> str:
     """A failure as a sentence for the user (NemoError texts already say what to do)."""
+    from nemo_tui.api.errors import NemoError, NoCreditsError
+
     if isinstance(exc, NoCreditsError) and exc.register_url:
         return f"{exc} Register here: {exc.register_url}"
     if isinstance(exc, NemoError):
@@ -120,6 +112,16 @@ class StudioHandlers:
     # ---- chat turn -------------------------------------------------------------------------
     def on_turn_event_arrived(self: NemoStudioApp, msg: TurnEventArrived) -> None:
         """Show one event of the running turn."""
+        from nemo_tui.api.models import (
+            SessionReplaced,
+            StillWorking,
+            StreamError,
+            TextChunk,
+            TextFinal,
+            ToolCall,
+            TurnEnd,
+        )
+
         ev = msg.event
         log = self.chat_log
         if isinstance(ev, TextChunk):

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent
+if TYPE_CHECKING:  # annotations only: the UI's first screen does not need the API package
+    from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent
 
 
 @dataclass

@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from nemo_tui.api.errors import NemoError, StreamDroppedError
-from nemo_tui.api.models import SessionInfo, TextChunk, TextFinal, TurnEnd
 from nemo_tui.ui.messages import (
     Activity,
     ChatNotice,
@@ -31,6 +29,7 @@ from nemo_tui.ui.messages import (
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
+    from nemo_tui.api.models import SessionInfo
     from nemo_tui.jobs import JobStore, RenderJob
 
 
@@ -41,6 +40,7 @@ class StudioWorkers:
     job_store: JobStore
     settings: Any
     drop_poll: tuple[float, float, int]
+    ensure_client: Any
 
     # Only ever mixed into an App, which provides post_message / run_worker. (No stubs here:
     # the mixin comes first in the MRO, so a stub would shadow the real methods.)
@@ -53,6 +53,7 @@ class StudioWorkers:
         """Get a token and a session (new, or the stored current one), then load everything."""
         self.post_message(Activity("connect", "connecting…"))
         try:
+            await self.ensure_client()
             token = await self.client.ensure_token()
             if new_session or self.client.session is None:
                 session = await self.client.create_session()
@@ -100,6 +101,9 @@ class StudioWorkers:
     @work(exclusive=True, group="chat", exit_on_error=False, description="chat turn")
     async def run_turn(self, text: str) -> None:
         """Stream one turn; afterwards refresh state (diff) and credits. Never re-sends."""
+        from nemo_tui.api.errors import StreamDroppedError
+        from nemo_tui.api.models import TextChunk, TextFinal, TurnEnd
+
         self.post_message(Activity("chat", "agent is working…"))
         before = getattr(self, "raw_draft", None)
         had_text = False
@@ -124,6 +128,8 @@ class StudioWorkers:
     async def _poll_after_drop(self, before: Any) -> None:
         """After a dropped stream: poll state (30 s, then every 60 s, up to 5 times) until the
         draft differs from ``before``; the handler reports what changed."""
+        from nemo_tui.api.errors import NemoError
+
         first, every, times = self.drop_poll
         for i in range(times):
             await asyncio.sleep(first if i == 0 else every)
@@ -174,6 +180,7 @@ class StudioWorkers:
 
     async def _watch(self, job: RenderJob) -> None:
         """Poll until finished, download into the configured folder, refresh credits."""
+        from nemo_tui.api.errors import NemoError
         from nemo_tui.jobs import watch_job
 
         def update(j: RenderJob) -> None:
