@@ -185,3 +185,28 @@ async def test_gui_speak_becomes_offers_and_actions(tmp_path):
         assert any("Ctrl+S" in t for t in new)
         assert any("describe the change" in t for t in new)
         assert any(t.startswith("Timeline (3 tracks)") for t in new)
+
+
+async def test_long_stream_freezes_paragraphs_and_final_is_one_line():
+    """Finished paragraphs stop being re-painted; the final text becomes one line again."""
+    log = ChatLog()
+    async with Host(log).run_test() as pilot:
+        for i in range(3):
+            log.add_chunk(f"paragraph {i} " + "word " * 30 + "\n\n")
+            for _ in range(100):
+                await pilot.pause(0.01)
+                if log._timer is None:
+                    break
+        log.add_chunk("tail")
+        for _ in range(100):
+            await pilot.pause(0.01)
+            if log._timer is None:
+                break
+        parts = log.query(ChatLine)
+        assert len(parts) == 4 and parts[-1].has_class("-live")
+        assert parts[0].raw_text.startswith("paragraph 0") and not parts[0].has_class("-live")
+        assert parts[-1].raw_text == "tail"
+        whole = "".join(f"paragraph {i} " + "word " * 30 + "\n\n" for i in range(3)) + "tail"
+        log.finish_message(whole)
+        await pilot.pause(0)
+        assert log.lines("agent") == [whole]

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from nemo_tui.textsafe import safe_line, safe_text
@@ -66,13 +67,19 @@ class ChatLine(Static):
 
 
 class ChatLog(VerticalScroll, can_focus=True):
-    """Scrolling conversation; streamed chunks are batched into one live line per message."""
+    """Scrolling conversation. A streamed message is painted about ten times a second; its
+    finished paragraphs are frozen into lines of their own so that each paint re-wraps only the
+    last paragraph (a long reply stays cheap), and the final text replaces them all."""
+
+    #: Seconds between paints of a streaming message (a one-shot timer: idle costs nothing).
+    FLUSH_EVERY = 0.1
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
-        self._live: ChatLine | None = None
+        self._parts: list[ChatLine] = []  # lines of the streaming message; the last is live
         self._chunks: list[str] = []
-        self._flush_pending = False
+        self._frozen = 0  # characters of the streamed text already frozen into finished lines
+        self._timer: Timer | None = None
 
     def on_mount(self) -> None:
         """Follow new lines until the user scrolls away."""
@@ -90,49 +97,81 @@ class ChatLog(VerticalScroll, can_focus=True):
 
     # ---- streaming --------------------------------------------------------------------------
     def add_chunk(self, text: str) -> None:
-        """Add a partial chunk; the live line is repainted at most once per refresh."""
+        """Add a partial chunk; it shows at the next paint (at most FLUSH_EVERY from now)."""
         self._chunks.append(text)
-        if self._live is None:
-            self._live = self.add_line("", "agent")
-            self._live.add_class("-live")
-        if not self._flush_pending:
-            self._flush_pending = True
-            self.call_after_refresh(self._flush)
+        if not self._parts:
+            self._new_live()
+        if self._timer is None:
+            self._timer = self.set_timer(self.FLUSH_EVERY, self._flush, name="chat flush")
+
+    def _new_live(self) -> ChatLine:
+        """Start the live (still growing) line of the streaming message."""
+        live = self.add_line("", "agent")
+        live.add_class("-live")
+        self._parts.append(live)
+        return live
 
     def _flush(self) -> None:
-        """Show the chunks gathered so far (escaping the assembled text, not each chunk)."""
-        self._flush_pending = False
-        if self._live is not None:
-            self._live.set_text("".join(self._chunks))
+        """Paint the chunks gathered so far; the assembled text is escaped (never one chunk
+        alone, so sequences split across chunks are caught)."""
+        self._timer = None
+        if not self._parts:
+            return
+        text = "".join(self._chunks)
+        self._chunks = [text]
+        tail = text[self._frozen:]
+        cut = tail.rfind("\n\n")
+        if cut > 0:
+            done = self._parts[-1]
+            done.set_text(tail[:cut])
+            done.remove_class("-live")
+            self._frozen += cut + 2
+            self._new_live()
+            tail = text[self._frozen:]
+        self._parts[-1].set_text(tail)
+
+    def _replace_parts(self, text: str) -> None:
+        """Swap the streaming message's lines for one line holding ``text``."""
+        parts = self._parts
+        self.clear_stream()
+        if not parts:
+            self.add_line(text, "agent")
+            return
+        parts[0].remove_class("-live")
+        parts[0].set_text(text)
+        for line in parts[1:]:
+            line.remove()
 
     def finish_message(self, text: str) -> None:
         """The whole message arrived: it replaces the live chunks (never shown twice)."""
-        if self._live is not None:
-            self._live.remove_class("-live")
-            self._live.set_text(text)
-        else:
-            self.add_line(text, "agent")
-        self._live = None
-        self._chunks = []
+        self._replace_parts(text)
 
     def end_turn(self) -> str | None:
-        """Close the live line at the end of a turn; returns its text if chunks never got a final."""
-        live, self._live = self._live, None
+        """Close a message that never got its final text; returns that text (or None)."""
+        if not self._parts:
+            return None
         text = "".join(self._chunks)
-        self._chunks = []
-        if live is None:
-            return None
-        live.remove_class("-live")
         if not text.strip():
-            live.remove()
+            parts = self._parts
+            self.clear_stream()
+            for line in parts:
+                line.remove()
             return None
-        live.set_text(text)
+        self._replace_parts(text)
         return text
+
+    def clear_stream(self) -> None:
+        """Forget the streaming message's state (its lines stay)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._parts = []
+        self._chunks = []
+        self._frozen = 0
 
     def clear_log(self) -> None:
         """Remove every line (a session switch)."""
-        self._live = None
-        self._chunks = []
+        self.clear_stream()
         self.remove_children()
 
 
