@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from nemo_tui.ui.app import NemoStudioApp
 
 
+#: Diff lines shown in the chat after a turn; a huge edit is summarized after these.
+MAX_DIFF_LINES = 20
+
+
 def error_words(exc: BaseException) -> str:
     """A failure as a sentence for the user (NemoError texts already say what to do)."""
     from nemo_tui.api.errors import NemoError, NoCreditsError
@@ -88,8 +92,11 @@ class StudioHandlers:
                     "poll": "The timeline changed after the connection was lost:"}.get(
                         msg.reason, "Timeline changes:")
             self.say(head, "info")
-            for line in lines:
+            for line in lines[:MAX_DIFF_LINES]:
                 self.say(line, "diff")
+            if len(lines) > MAX_DIFF_LINES:
+                self.say(f"… and {len(lines) - MAX_DIFF_LINES} more changes (see the timeline).",
+                         "diff")
         elif msg.reason == "no_text":
             self.say("The agent finished without a reply, and the timeline did not change.",
                      "info")
