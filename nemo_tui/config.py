@@ -29,6 +29,10 @@ LOCAL_POLL_INTERVAL = 1.0
 DEFAULT_LANGUAGE = "en"
 DEFAULT_THEME = "textual-dark"
 DEFAULT_SKILL_VERSION = "1.0.0"
+# `--local` serves on a fixed port when it is free: tokens, sessions, transcripts and jobs are
+# kept per API URL, so a new port on every run would orphan all of them (and the backend allows
+# one anonymous token per client id per 7 days).
+DEFAULT_LOCAL_PORT = 8765
 
 # Keys config.toml may hold, with the Python types each accepts (bool is checked before int
 # because bool is a subclass of int in Python).
@@ -41,6 +45,7 @@ CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "download_dir": (str,),
     "theme": (str,),
     "skill_version": (str,),
+    "local_port": (int,),
 }
 
 
@@ -114,6 +119,8 @@ class Settings:
     """Start a new backend session instead of reusing the current one for this API URL."""
     local: bool = False
     """Start the built-in loopback backend for this run (`--local`) and use it."""
+    local_port: int = DEFAULT_LOCAL_PORT
+    """Port `--local` serves on (a free one when it is taken; NEMO_LOCAL_PORT, config)."""
     paths: AppPaths = field(default_factory=AppPaths.default, repr=False)
     """Resolved application directories."""
     explicit: frozenset[str] = field(default_factory=frozenset, repr=False)
@@ -182,6 +189,7 @@ def load_settings(
     pick("download_dir")
     pick("theme")
     pick("skill_version")
+    pick("local_port", "NEMO_LOCAL_PORT", _parse_port)
 
     api_url = normalize_url(str(values.get("api_url", DEFAULT_API_URL)))
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).hostname:
@@ -206,6 +214,7 @@ def load_settings(
         skill_version=str(values.get("skill_version", DEFAULT_SKILL_VERSION)),
         new_session=bool(flags.get("new_session", False)),
         local=bool(flags.get("local", False)),
+        local_port=int(values.get("local_port", DEFAULT_LOCAL_PORT)),
         paths=paths,
         explicit=frozenset(explicit),
     )
@@ -217,6 +226,13 @@ def _parse_interval(var: str, raw: str) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{var} must be a number of seconds, not {raw!r}.") from None
+
+
+def _parse_port(var: str, raw: str) -> int:
+    """Parse NEMO_LOCAL_PORT (0 means: any free port)."""
+    if not raw.isdigit() or int(raw) > 65535:
+        raise ConfigError(f"{var} must be a port number from 0 to 65535, not {raw!r}.")
+    return int(raw)
 
 
 def _download_dir(configured: Any) -> Path:

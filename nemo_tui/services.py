@@ -7,7 +7,7 @@ No Textual, no Rich.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nemo_tui.api.errors import NemoError
 from nemo_tui.config import Settings, save_client_id
@@ -67,15 +67,25 @@ def start_local_backend(settings: Settings) -> tuple[Settings, AbstractContextMa
 
     The handle is the running LocalBackend: call `.stop()` (or use it as a context manager).
     """
-    from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackend, LocalBackendUnavailable
+    from nemo_tui.local.runner import LocalBackendUnavailable
 
     try:
         ensure_private_dir(settings.paths.local_backend_dir)
-        backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=0,
-                               server_options=dict(STUDIO_SERVER_OPTIONS))
-        url = backend.start()
+        try:
+            backend, url = _serve_local(settings, settings.local_port)
+        except OSError:  # the usual port is taken (another studio, serve-local): any free one
+            backend, url = _serve_local(settings, 0)
     except LocalBackendUnavailable as exc:
         raise NemoError(str(exc)) from None
     except (OSError, RuntimeError) as exc:
         raise NemoError(f"The built-in backend could not start ({exc}).") from None
     return settings.with_api_url(url), backend
+
+
+def _serve_local(settings: Settings, port: int) -> tuple[Any, str]:
+    """Start the studio's loopback backend on `port`; returns (handle, base URL)."""
+    from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackend
+
+    backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=port,
+                           server_options=dict(STUDIO_SERVER_OPTIONS))
+    return backend, backend.start()

@@ -335,6 +335,38 @@ def test_local_flag_end_to_end(isolated_dirs):
     assert (isolated_dirs / "data" / "nemo-tui" / "local-backend").is_dir()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_local_runs_again_with_the_same_token_session_and_jobs(isolated_dirs):
+    """A second `--local` run finds the first one's token, session and jobs (same URL)."""
+    env = {"NEMO_LOCAL_PORT": str(_free_port())}
+    first = run("--local", "--json", "ask", "make a 3 second video about rain", env=env)
+    assert first.returncode == 0, first.stderr
+    again = run("--local", "--json", "state", env=env)
+    assert again.returncode == 0, again.stderr  # no 429 for a second anonymous token
+    assert json.loads(again.stdout)["duration_ms"] == 3000  # the same session's draft
+    tokens = list((isolated_dirs / "state").rglob("tokens/*.json"))
+    assert len(tokens) == 1
+
+
+def test_local_falls_back_to_a_free_port_when_its_port_is_taken(isolated_dirs):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {"NEMO_LOCAL_PORT": str(taken.getsockname()[1])}
+        proc = run("--local", "credits", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Credits: ")
+
+
 def test_ctrl_c_exits_130(backend):
     import signal
     import time
