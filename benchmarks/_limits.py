@@ -5,15 +5,15 @@ docs/PERFORMANCE.md for the profiles and how to reproduce them); the benchmarks'
 edit nemo_tui/, so each names the code at fault and the fix for its owner.
 """
 
-_CHAT_FLUSH = (
-    "`ChatLog._flush` (nemo_tui/ui/widgets/chat.py) replaces the *whole* live message on every "
-    "refresh: `safe_text` of all text so far, a full re-wrap of it (`Content._wrap_and_format` / "
-    "`rich._wrap.divide_line` take most of the streaming CPU in the profile), a height change "
-    "that re-lays out the whole screen, and the anchored scroll repaints the whole chat pane. "
-    "The cost grows with the message, so a long turn is quadratic. Fix: keep only the last "
-    "paragraph live — when the assembled text has a blank line past the frozen point, mount the "
-    "finished paragraphs as their own `ChatLine` — and flush the live line on a timer "
-    "(`set_timer`, 0.1-0.25 s) instead of after every refresh."
+_CHAT_VIEW = (
+    "The chat now freezes finished paragraphs and paints ~10 times a second (commit 6b26a3b; "
+    "before it p95 was ~1 s and the ratio ~18x), but each paint still changes the live "
+    "`ChatLine`'s height, which re-lays out the whole screen (`Screen._refresh_layout` "
+    "re-arranges ~50 widgets: half of the studio's CPU while streaming, in the profile) and, "
+    "with the log anchored, scrolls and repaints every line of the chat pane. Fix in "
+    "nemo_tui/ui/widgets/chat.py: show the transcript in one line-API widget (a ScrollView "
+    "like Textual's `Log`: keep the wrapped lines, grow `virtual_size`, `refresh_lines` only "
+    "the lines that changed), so a chunk costs a few lines and no relayout."
 )
 
 LIMITS: dict[str, str] = {
@@ -69,19 +69,16 @@ LIMITS: dict[str, str] = {
         "option), or blink only while the app has had a key press in the last few seconds."
     ),
     "ssh_bytes.stream_ratio": (
-        _CHAT_FLUSH + " Tried on a copy: 17-20x -> 8.9x (0.25 s timer), 5.5x (0.5 s). What "
-        "limits it beyond that is Textual's output: every frame repaints each line of a region "
-        "that scrolled (no terminal scroll regions, no line diffing), and each repainted line "
+        _CHAT_VIEW + " Beyond that, Textual's output limits it: every frame repaints each line "
+        "of a region that scrolled (no terminal scroll regions, no line diffing), and each line "
         "carries ~150 bytes of cursor moves and 24-bit colour codes (border, padding, scrollbar) "
-        "around ~67 characters of text. At 200 chunks/s (~4 KB/s, ~60 new lines/s in a 70-column "
-        "pane) even painting every line exactly once costs ~3x the text. Reaching 2x needs a "
-        "line-API chat view (a ScrollView that keeps wrapped lines and `refresh_lines` only the "
-        "changed ones) and fewer, coarser scrolls."
+        "around ~67 characters of text. At 200 chunks/s (~4 KB/s, ~60 new lines/s in a "
+        "70-column pane) even painting every line exactly once costs ~3x the text; a slower "
+        "paint timer trades smoothness for bytes (tried on a copy: 0.25 s -> 8.9x, 0.5 s -> "
+        "5.5x)."
     ),
     "streaming_latency.p95_ms": (
-        _CHAT_FLUSH + " Tried on a copy (with the idle cursor blink off): p50 230 -> 22-47 ms, "
-        "p95 985 -> 100-130 ms. The rest is the relayout each flush still causes "
-        "(`Screen._refresh_layout` re-arranges every widget, ~50 per frame, because the live "
-        "line's height changes): a line-API chat view (see the SSH note) avoids the relayout."
+        _CHAT_VIEW + " A key press waits behind that relayout and repaint (~20-40 ms each on "
+        "this machine, more under load)."
     ),
 }
