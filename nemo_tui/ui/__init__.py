@@ -1,0 +1,1 @@
+"""The Textual studio (imported only when the studio starts)."""

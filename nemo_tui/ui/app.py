@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header
 
 from nemo_tui.ui.commands import StudioCommands, app_bindings
 from nemo_tui.ui.handlers import StudioHandlers
+from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import ChatSubmitted
 from nemo_tui.ui.widgets.chat import ChatInput, ChatLog, ChatPane
 from nemo_tui.ui.widgets.jobs import JobsTable
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 
 
-class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
+class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     """nemo-tui: chat, timeline and render jobs in one keyboard-driven screen."""
 
     TITLE = "nemo-tui"
@@ -349,46 +350,6 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
     def action_focus_jobs(self) -> None:
         """Focus the jobs table."""
         self.jobs_table.focus()
-
-    def _selected_job(self) -> Any | None:
-        """The job under the jobs table's cursor (with a hint when there is none)."""
-        job = self.jobs_table.selected_job()
-        if job is None:
-            self.notify("No job selected: F4 focuses the jobs table.", markup=False)
-        return job
-
-    def action_job_download(self) -> None:
-        """Download the selected job's video again."""
-        job = self._selected_job()
-        if job is None:
-            return
-        if job.status != "completed":
-            self.notify("This job has not completed yet.", markup=False)
-            return
-        self.watch(self.replace_job(job, path=None, download_progress=None))
-
-    def action_job_copy(self) -> None:
-        """Copy the selected job's path or URL."""
-        job = self._selected_job()
-        if job is not None:
-            self.job_copy(job)
-
-    def action_job_cancel(self) -> None:
-        """Cancel the selected render."""
-        job = self._selected_job()
-        if job is not None and not job.finished:
-            self.cancel_job(job)
-
-    def action_job_forget(self) -> None:
-        """Forget the selected job (stops watching it; the server keeps it)."""
-        job = self._selected_job()
-        if job is None:
-            return
-        for w in list(self.workers):
-            if w.name == f"job:{job.id}":
-                w.cancel()
-        self.job_store.forget(job.id)
-        self.jobs_table.forget(job.id)
 
     def get_system_commands(self, screen: Any) -> Any:
         """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""

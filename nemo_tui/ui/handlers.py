@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.worker import Worker, WorkerState
 
@@ -271,19 +270,3 @@ class StudioHandlers:
             except OSError as exc:
                 self.notify(f"Could not save the transcript: {exc}", severity="warning",
                             markup=False)
-
-    def job_copy(self: NemoStudioApp, job: Any) -> None:
-        """Copy a job's path or URL to the clipboard (OSC 52)."""
-        what = job.path or job.url
-        if not what:
-            self.notify("This job has no file or URL yet.", markup=False)
-            return
-        self.copy_to_clipboard(what)
-        self.notify(f"Copied: {safe_line(what, max_len=120)}", markup=False)
-
-    def replace_job(self: NemoStudioApp, job: Any, **changes: Any) -> Any:
-        """A changed copy of a job, stored and shown."""
-        job = dataclasses.replace(job, **changes)
-        self.job_store.upsert(job)
-        self.jobs_table.upsert(job)
-        return job

@@ -1,0 +1,1 @@
+"""Modal screens of the studio: help, sessions, upload."""

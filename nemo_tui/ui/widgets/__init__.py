@@ -1,0 +1,1 @@
+"""Widgets of the studio: chat, timeline, jobs, status bar."""
