@@ -150,10 +150,21 @@ def _seg_text(seg: Segment) -> str:
     return text + ")"
 
 
+def _new_timeline_line(draft: Draft) -> str:
+    """The headline of a first draft: ``new timeline "Title", 1920×1080 (16:9), 15s``."""
+    parts = [f'"{safe_line(draft.title, max_len=80)}"'] if draft.title else []
+    if size := _size(draft):
+        parts.append(size)
+    parts.append(f"{format_seconds(draft.duration_ms)}s")
+    return "new timeline " + ", ".join(parts)
+
+
 def diff_drafts(old: Draft | None, new: Draft | None) -> list[str]:
     """What changed from ``old`` to ``new``, one short line per change; [] when nothing did."""
     if old is None and new is None:
         return []
+    if old is None and new is not None:
+        return [_new_timeline_line(new)] + [f"+ track {track_text(t)}" for t in new.tracks]
     lines: list[str] = []
     old_title = old.title if old else None
     new_title = new.title if new else None

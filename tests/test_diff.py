@@ -51,9 +51,11 @@ def test_tracks_added_and_removed() -> None:
 def test_from_nothing_and_to_nothing() -> None:
     """A first draft lists everything; a cleared one removes everything."""
     lines = diff_drafts(None, _d(SEED))
-    assert lines[:3] == ['title changed to "Urban Dreams"', "size unknown → 1080×1920 (9:16)",
-                         "duration 0s → 10s"]
-    assert lines[3] == "+ track Video: city timelapse (0-10s)"
+    # A first draft is one headline, not "changes" from an imaginary empty canvas.
+    assert lines == ['new timeline "Urban Dreams", 1080×1920 (9:16), 10s',
+                     "+ track Video: city timelapse (0-10s)",
+                     "+ track BGM: Lo-fi (0-10s, 35%)",
+                     '+ track Title: "Urban Dreams" (0-3s)']
     assert diff_drafts(_d(SEED), None)[-1] == '- track Title: "Urban Dreams" (0-3s)'
 
 

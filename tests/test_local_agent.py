@@ -344,3 +344,13 @@ def test_classify_prefers_edits_over_generation_words() -> None:
     assert classify("make the video 20 seconds long", draft, []).kind == "duration"
     assert classify("make a new video about dogs", draft, []).kind == "generate"
     assert classify("a cat surfing, 15s, vertical", None, []).kind == "generate"
+
+
+async def test_quieter_reply_and_timeline_show_the_same_percent(generated: TurnContext) -> None:
+    """The reply's figure is the one the timeline shows (35% halved must not read 18% vs 17%)."""
+    from nemo_tui.draft import decode_draft
+
+    steps = await turn(generated, "make the music quieter")
+    (bgm,) = [t for t in decode_draft(generated.draft).tracks if t.role == "BGM"]
+    shown = round(bgm.segments[0].volume * 100)
+    assert f"→ {shown}%" in " ".join(texts(steps)), texts(steps)

@@ -181,12 +181,13 @@ def set_music_volume(draft: dict[str, Any], volume: float) -> str:
     t = track(draft, AUDIO)
     if t is None or not t["sg"]:
         raise EditError("There is no background music yet. Say \"add background music\" first.")
-    volume = min(1.0, max(0.0, volume))
+    # Whole percents, so the reply and the timeline (which shows percents) say the same figure.
+    percent = round(min(1.0, max(0.0, volume)) * 100)
     old = t["sg"][0]["m"].get("volume")
     for sg in t["sg"]:
-        sg["m"]["volume"] = round(volume, 2)
+        sg["m"]["volume"] = percent / 100
     before = f"{round(float(old) * 100)}% → " if isinstance(old, (int, float)) else ""
-    return f"music volume {before}{round(volume * 100)}%"
+    return f"music volume {before}{percent}%"
 
 
 def set_duration(draft: dict[str, Any], seconds: float) -> str:
