@@ -34,6 +34,7 @@ async def test_upload_via_picker_shows_only_media(backend, tmp_path, monkeypatch
     media = tmp_path / "media"
     media.mkdir()
     tiny_png(media / "still.png")
+    tiny_png(media / "[b]odd[red].png")
     (media / "notes.txt").write_text("not media")
     monkeypatch.chdir(media)
     app = make_studio(backend.url, tmp_path)
@@ -47,9 +48,10 @@ async def test_upload_via_picker_shows_only_media(backend, tmp_path, monkeypatch
             await pilot.pause(0.01)
             if tree.root.children:
                 break
-        names = [str(n.label) for n in tree.root.children]
-        assert names == ["still.png"]
-        await pilot.press("down", "enter")
+        names = [n.label.plain for n in tree.root.children]
+        assert sorted(names) == ["[b]odd[red].png", "still.png"]  # no .txt; names literal
+        still = names.index("still.png")
+        await pilot.press(*["down"] * (still + 1), "enter")
         await settle(pilot)
         assert not isinstance(app.screen, UploadScreen)
         assert len(uploads(backend)) == 1

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
 from nemo_tui.api.errors import SUPPORTED_FORMATS_TEXT
+from nemo_tui.textsafe import safe_line
 
 #: Extensions the backend accepts (PROTOCOL.md §6); mirrors client.SUPPORTED_EXTENSIONS, kept
 #: here so the picker does not import the client at start-up.
@@ -23,6 +24,10 @@ EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".webm", ".mkv", ".jpg", ".jpeg"
 
 class MediaTree(DirectoryTree):
     """A directory tree that lists folders and supported media files only (no hidden files)."""
+
+    def process_label(self, label: str | Text) -> Text:
+        """File names are shown literally (Tree would parse a ``str`` label as markup)."""
+        return Text(safe_line(label)) if isinstance(label, str) else label
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         """Keep folders and files with a supported extension."""
