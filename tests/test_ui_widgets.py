@@ -210,3 +210,23 @@ async def test_long_stream_freezes_paragraphs_and_final_is_one_line():
         log.finish_message(whole)
         await pilot.pause(0)
         assert log.lines("agent") == [whole]
+
+
+async def test_jobs_table_ticks_only_while_a_job_runs():
+    """The elapsed-time ticker exists only while some job is unfinished ("lost" is finished)."""
+    from nemo_tui.jobs import RenderJob
+    from nemo_tui.ui.widgets.jobs import JobsTable
+
+    table = JobsTable(lambda: 1795608000.0)
+    async with Host(table).run_test() as pilot:
+        job = RenderJob(id="r1", api_url="u", session_id="s", status="processing", progress=40,
+                        created_at="2026-11-25T11:59:00+00:00")
+        table.upsert(job)
+        await pilot.pause(0)
+        assert table._ticker is not None
+        assert table.get_cell("r1", "elapsed").plain == "1:00"
+        assert "40%" in table.get_cell("r1", "progress").plain
+        table.upsert(dataclasses.replace(job, status="lost", error="gone"))
+        await pilot.pause(0)
+        assert table._ticker is None
+        assert table.get_cell("r1", "output").plain == "gone"

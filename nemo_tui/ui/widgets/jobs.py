@@ -14,7 +14,9 @@ from textual.widgets import DataTable
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.commands import jobs_bindings
 
-FINISHED = ("completed", "failed", "cancelled")
+#: Statuses after which nothing more happens (mirrors nemo_tui.jobs.FINISHED without importing
+#: it: this module is on the first screen's import path).
+FINISHED = ("completed", "failed", "cancelled", "lost")
 BAR_CELLS = 10
 
 
@@ -93,7 +95,7 @@ class JobsTable(DataTable):
             bar = progress_bar(dl, f"⬇ {round(dl * 100)}%")
         elif status == "completed":
             bar = progress_bar(1.0)
-        elif status in ("failed", "cancelled"):
+        elif status in FINISHED:
             bar = Text("–", style="dim")
         else:
             prog = job.progress
@@ -110,7 +112,7 @@ class JobsTable(DataTable):
         else:
             output = ""
         tone = "completed" if status == "completed" else (
-            "failed" if status in ("failed", "cancelled") else "running")
+            "failed" if status in FINISHED else "running")
         status_text = Text(safe_line(status, max_len=12),
                            style=self.get_component_rich_style(f"jobs--{tone}"))
         return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed),
