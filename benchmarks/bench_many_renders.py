@@ -31,6 +31,7 @@ JOBS = 100
 INTERVAL = 1.0
 WARMUP = 3.0
 WINDOW = 8.0 if QUICK else 20.0
+BASELINE_POLLS = 100 if QUICK else 300
 # A long draft keeps every job pending/processing through the window (1 render runs at a time).
 DRAFT = {"d": 600_000, "m": {"title": "Many renders", "width": 1920, "height": 1080},
          "t": [{"tt": 0, "sg": [{"s": 0, "d": 600_000, "m": {"name": "long clip"}}]}]}
@@ -63,6 +64,14 @@ async def watch_many(url: str, backend_url: str, state_dir: Path, report: Report
     tasks: list[asyncio.Task] = []
     try:
         session = await client.ensure_session()
+        # Baseline in the same run: the CPU of one poll when polls go one after another.
+        first = await client.start_render(DRAFT)
+        for _ in range(20):
+            await client.poll_render(first.id)
+        cpu_b = proc_cpu_seconds()
+        for _ in range(BASELINE_POLLS):
+            await client.poll_render(first.id)
+        baseline_ms = (proc_cpu_seconds() - cpu_b) * 1000 / BASELINE_POLLS
         for _ in range(JOBS):
             status = await client.start_render(DRAFT)
             job = RenderJob.from_status(status, api_url=url, session_id=session.session_id)
@@ -92,8 +101,12 @@ async def watch_many(url: str, backend_url: str, state_dir: Path, report: Report
                    (proc_status_kib("self", "VmHWM") or 0) / 1024, "MiB")
         report.add("polls_s", "Polls answered per second (100 jobs at 1 s would be 100)",
                    polls / (t1 - t0), "/s")
-        report.add("cpu_ms_per_poll", "Client CPU per poll", (cpu1 - cpu0) * 1000 / max(1, polls),
-                   "ms")
+        per_poll = (cpu1 - cpu0) * 1000 / max(1, polls)
+        report.add("cpu_ms_per_poll", "Client CPU per poll while watching", per_poll, "ms")
+        report.add("baseline_ms_per_poll", "Client CPU per poll, one at a time (baseline)",
+                   baseline_ms, "ms")
+        report.add("per_poll_ratio", "CPU per poll while watching / one at a time",
+                   per_poll / baseline_ms if baseline_ms else None, "×")
         report.info.update(jobs=JOBS, interval_s=INTERVAL, window_s=WINDOW,
                            cpu_seconds=round(cpu1 - cpu0, 3), job_updates=updates,
                            finished_in_window=finished)
