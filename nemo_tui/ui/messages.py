@@ -58,6 +58,10 @@ class JobChanged(Message):
     job: Any
     downloading: float | None = None  # 0..1 while the file downloads, else None
 
+    def can_replace(self, message: Message) -> bool:
+        """A newer snapshot of the same job supersedes a queued older one (download floods)."""
+        return isinstance(message, JobChanged) and message.job.id == self.job.id
+
 
 @dataclass
 class UploadProgress(Message):
@@ -66,6 +70,10 @@ class UploadProgress(Message):
     name: str
     done: int
     total: int | None
+
+    def can_replace(self, message: Message) -> bool:
+        """Only the latest progress of a file matters."""
+        return isinstance(message, UploadProgress) and message.name == self.name
 
 
 @dataclass
