@@ -18,19 +18,16 @@ _CHAT_VIEW = (
 
 LIMITS: dict[str, str] = {
     "cold_start.time_ratio": (
-        "work not needed for the first screen runs before it. `nemo_tui/cli.py` imports "
-        "`nemo_tui.api.errors`, whose package `nemo_tui/api/__init__.py` imports `client`, "
-        "pulling in httpx, httpcore, anyio, h11, ssl (~140 modules); then `StudioApp.__init__` "
-        "(nemo_tui/ui/app.py) calls `services.build_client`, which builds an `httpx.AsyncClient` "
-        "(an SSL context loading certifi's CA bundle) before the first frame. Fix: make "
-        "`nemo_tui/api/__init__.py` lazy (a module `__getattr__`), keep the studio path free of "
-        "`nemo_tui.api.client`, and build the client in the `connect` worker after the first "
-        "screen — start `connect` with `call_after_refresh` (it runs from `on_mount`, i.e. "
-        "before the first frame). Tried on a copy: 2.0x -> 1.77x and first-screen memory "
-        "1.38x -> 1.21x. The rest is the studio's richer first screen: importing the widget "
-        "modules (~0.3 s under the profiler) and parsing the CSS of DataTable, Tree, Footer and "
-        "studio.tcss (~0.2 s): mount the Jobs and Timeline panes after the first frame to go "
-        "below 1.5x (`benchmarks/profile_start.py` shows the modules loaded before it)."
+        "the UI now builds the client after the first screen (commit 45745a5), but "
+        "`nemo_tui/cli.py` still imports `nemo_tui.api.errors`, which runs "
+        "`nemo_tui/api/__init__.py`, which imports `client` and with it httpx and httpx-sse "
+        "(~100 ms of the CLI's 200 ms import here). Fix: make `nemo_tui/api/__init__.py` lazy "
+        "(a module `__getattr__` that imports `client`/`files`/`sse` on first use). Tried on a "
+        "copy: 1.71x -> 1.57x in the same conditions. The rest is the studio's richer first "
+        "screen: importing the widget modules and parsing the CSS of DataTable, Tree, Footer and "
+        "studio.tcss (~0.2 s under the profiler); composing the Jobs and Timeline panes after "
+        "the first frame would take it under 1.5x (`benchmarks/profile_start.py` lists what "
+        "loads before the first frame)."
     ),
     "big_draft.first_paint_ms": (
         "decoding dominates: `decode_draft` (nemo_tui/draft.py) runs the generic `_num` / `_ms` "
