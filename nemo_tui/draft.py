@@ -42,7 +42,7 @@ _KINDS = {0: "video", 1: "audio", 7: "text"}
 _VOICE_WORDS = ("voice", "narration", "narrator", "voiceover", "speech", "旁白", "配音", "解说")
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     """One segment of a track; ``raw`` is the segment dict as received."""
 
@@ -61,7 +61,7 @@ class Segment:
         return self.start_ms + self.duration_ms
 
 
-@dataclass
+@dataclass(slots=True)
 class Track:
     """One track; ``kind`` is "video"/"audio"/"text"/"type N", ``role`` its display name."""
 
@@ -154,42 +154,48 @@ def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     return m if isinstance(m, dict) else {}
 
 
-def _field(m: dict[str, Any], seg: dict[str, Any], key: str) -> Any:
-    """A metadata field from ``m``, falling back to the segment itself."""
-    value = m.get(key)
-    return value if value is not None else seg.get(key)
-
-
 def _decode_segment(seg: dict[str, Any], number: int, start: int) -> Segment:
-    """Decode one segment dict; ``start`` is used when it has no valid ``s``."""
-    m = _meta(seg)
-    s = _ms(seg.get("s"))
-    dur = _ms(seg.get("d")) or 0
-    name = _str(_field(m, seg, "name"))
-    text = _str(_field(m, seg, "text"))
-    src = _str(_field(m, seg, "src"))
-    vol = _num(_field(m, seg, "volume"))
-    if vol is not None:
-        vol = min(max(vol, 0.0), 100.0)
-    label_is_text = False
-    if name:
-        label = name
-    elif text:
-        label, label_is_text = text, True
-    elif src:
-        label = _base_name(src)
+    """Decode one segment dict; ``start`` is used when it has no valid ``s``.
+
+    Hot path (10,000 segments per state reply): the common exact types (int times, str names,
+    float volumes, absent fields) are handled inline; anything else falls back to the tolerant
+    generic helpers, which give the same results for the common types.
+    """
+    m = seg.get("m")
+    if type(m) is not dict:
+        m = {} if not isinstance(m, dict) else m
+    v = seg.get("s")
+    s = v if type(v) is int and 0 <= v <= MAX_MS else _ms(v)
+    v = seg.get("d")
+    dur = v if type(v) is int and 0 <= v <= MAX_MS else (_ms(v) or 0)
+    v = m.get("name")
+    if v is None:
+        v = seg.get("name")
+    name = (v.strip() or None) if type(v) is str else (None if v is None else _str(v))
+    v = m.get("text")
+    if v is None:
+        v = seg.get("text")
+    text = (v.strip() or None) if type(v) is str else (None if v is None else _str(v))
+    v = m.get("src")
+    if v is None:
+        v = seg.get("src")
+    src = (v.strip() or None) if type(v) is str else (None if v is None else _str(v))
+    v = m.get("volume")
+    if v is None:
+        v = seg.get("volume")
+    vol: float | None
+    if v is None:
+        vol = None
     else:
-        label = f"segment {number}"
-    return Segment(
-        start_ms=start if s is None else s,
-        duration_ms=min(dur, MAX_MS),
-        label=label,
-        text=text,
-        volume=vol,
-        src=src,
-        raw=seg,
-        label_is_text=label_is_text,
-    )
+        vol = v if type(v) is float and math.isfinite(v) else _num(v)
+        if vol is not None:
+            vol = min(max(vol, 0.0), 100.0)
+    if name:
+        return Segment(start if s is None else s, dur, name, text, vol, src, seg, False)
+    if text:
+        return Segment(start if s is None else s, dur, text, text, vol, src, seg, True)
+    label = _base_name(src) if src else f"segment {number}"
+    return Segment(start if s is None else s, dur, label, text, vol, src, seg, False)
 
 
 def _role(kind: str, code: int | None, segments: list[Segment], seen_text: bool) -> str:
@@ -223,6 +229,7 @@ def decode_draft(obj: Any) -> Draft | None:
             code = _type_code(raw_track.get("tt"))
             kind = _KINDS.get(code, f"type {'?' if code is None else code}")  # type: ignore[arg-type]
             segments: list[Segment] = []
+            append = segments.append
             raw_segs = raw_track.get("sg")
             cursor = 0
             if isinstance(raw_segs, list):
@@ -231,9 +238,10 @@ def decode_draft(obj: Any) -> Draft | None:
                         continue
                     segment = _decode_segment(seg, number, cursor)
                     # Clamped so that a chain of huge segments cannot run past MAX_MS.
-                    cursor = min(segment.end_ms, MAX_MS)
+                    cursor = segment.start_ms + segment.duration_ms
+                    cursor = min(cursor, MAX_MS)
                     content_end = max(content_end, cursor)
-                    segments.append(segment)
+                    append(segment)
             role = _role(kind, code, segments, seen_text)
             seen_text = seen_text or kind == "text"
             tracks.append(Track(index, code, kind, role, segments, raw_track))

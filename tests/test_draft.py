@@ -205,3 +205,43 @@ def test_label_priority_and_volume_percent() -> None:
     assert [s.label for s in draft.tracks[0].segments] == ["n", "t", "c.png", "segment 4"]
     assert summarize(draft) == (
         'Timeline (1 track): 1. Video: n (0-1s), "t" (1-2s), c.png (2-3s), segment 4 (3-4s, 20%)')
+
+
+def _reference_segment(seg: dict, number: int, start: int) -> tuple:
+    """What a segment decodes to through the generic tolerant helpers alone (no fast paths)."""
+    from nemo_tui.draft import _base_name, _ms, _num, _str
+
+    m = seg.get("m") if isinstance(seg.get("m"), dict) else {}
+
+    def fld(key: str) -> object:
+        return m.get(key) if m.get(key) is not None else seg.get(key)
+
+    s, dur = _ms(seg.get("s")), _ms(seg.get("d")) or 0
+    name, text, src = _str(fld("name")), _str(fld("text")), _str(fld("src"))
+    vol = _num(fld("volume"))
+    vol = None if vol is None else min(max(vol, 0.0), 100.0)
+    label = name or text or (_base_name(src) if src else f"segment {number}")
+    return (start if s is None else s, dur, label, text, vol, src, not name and bool(text))
+
+
+_EDGE = st.one_of(
+    st.none(), st.booleans(), st.sampled_from([0, -1, 8_640_000_000, 8_640_000_001, 10**30,
+                                               -(10**30), 0.5, -0.0, math.inf, math.nan, "7",
+                                               " 2.5 ", "", "  ", "x", 1e300]),
+    st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["s", "d", "name", "text", "src", "volume"]), _EDGE),
+       st.dictionaries(st.sampled_from(["name", "text", "src", "volume"]), _EDGE),
+       st.booleans())
+def test_fast_path_matches_generic_helpers(top: dict, meta: dict, with_meta: bool) -> None:
+    """The inline fast paths give exactly what the tolerant helpers give, for any field value."""
+    seg = dict(top, m=meta) if with_meta else top
+    draft = decode_draft({"t": [{"tt": 0, "sg": [{"d": 1500}, seg]}]})
+    assert draft is not None
+    got = draft.tracks[0].segments[1]
+    assert (got.start_ms, got.duration_ms, got.label, got.text, got.volume, got.src,
+            got.label_is_text) == _reference_segment(seg, 2, 1500)
+    assert got.raw is seg
