@@ -321,3 +321,48 @@ async def test_stale_part_is_restarted_not_appended(client, backend, tmp_path):
     assert path.read_bytes() == full and not part.exists()
     files = [r for r in backend.requests() if r["path"].startswith("/files/")][1:]
     assert ["range" in r["header_names"] for r in files] == [True, False]  # 416, then restart
+
+
+async def test_polls_in_flight_are_capped(client, backend):
+    """Concurrent polls of one client share POLL_CONCURRENCY slots; other requests do not wait."""
+    from nemo_tui.api.client import POLL_CONCURRENCY
+
+    status = await client.start_render(DRAFT)
+    backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 5,
+                         "delay": 0.4, "times": -1}])
+    in_flight = peak = 0
+    original = client.http.request
+
+    async def counting(method, url, **kw):
+        nonlocal in_flight, peak
+        polling = method == "GET" and "/render/proxy/lambda/" in str(url)
+        in_flight += polling
+        peak = max(peak, in_flight)
+        try:
+            return await original(method, url, **kw)
+        finally:
+            in_flight -= polling
+
+    client.http.request = counting  # a spy: every request still goes over the socket
+    polls = [asyncio.create_task(client.poll_render(status.id)) for _ in range(POLL_CONCURRENCY + 2)]
+    await asyncio.sleep(0.05)
+    assert in_flight == POLL_CONCURRENCY  # the rest are queued behind the cap
+    await client.credits()  # not a poll: answered while the first polls are still waiting
+    assert not any(p.done() for p in polls)
+    results = await asyncio.gather(*polls)
+    assert peak == POLL_CONCURRENCY
+    assert all(r.status == "processing" and r.progress == 5 for r in results)
+
+
+async def test_cancel_wakes_a_polling_pause(client):
+    """A watcher's long pause ends as soon as this client cancels the render."""
+    status = await client.start_render(DRAFT)
+    pause = asyncio.create_task(client.pause_polling(status.id, 3600))
+    other = asyncio.create_task(client.pause_polling("render_other", 3600))
+    await asyncio.sleep(0)
+    await client.cancel_render(status.id)
+    assert await asyncio.wait_for(pause, 10) is True
+    assert not other.done()  # only that render's watchers wake
+    other.cancel()
+    assert await client.pause_polling(status.id, 0.01) is False  # a timeout, not a wake
+    assert client._polls._waiters == {}  # nothing left behind

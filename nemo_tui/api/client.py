@@ -10,6 +10,7 @@ settings in `client_config.py` (re-exported here).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -46,6 +47,7 @@ from nemo_tui.api.models import (
     TurnEvent,
     UploadedFile,
 )
+from nemo_tui.api.polling import PollGate
 from nemo_tui.api.turn import TurnTiming, open_turn, run_turn
 
 __all__ = [
@@ -55,6 +57,12 @@ __all__ = [
 
 SKILL_SOURCE = "free-ki-video-generation"
 APP_NAME = "nemo_agent"
+#: Pool size. Keep-alive equals it: a burst above a smaller keep-alive limit would close the
+#: extra connections after their response and open new ones on the next burst.
+MAX_CONNECTIONS = 20
+#: Render polls in flight at once per client: many watched jobs share a few connections, and
+#: httpcore's per-request scan of the pool stays short.
+POLL_CONCURRENCY = 2
 
 
 class NemoClient:
@@ -72,7 +80,8 @@ class NemoClient:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(config.request_timeout),
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            limits=httpx.Limits(max_connections=MAX_CONNECTIONS,
+                                max_keepalive_connections=MAX_CONNECTIONS),
         )
         self._cache = token_cache
         self._on_client_id_changed = on_client_id_changed
@@ -82,6 +91,7 @@ class NemoClient:
         self._token_lock = asyncio.Lock()
         self._session_lock = asyncio.Lock()
         self._last_render_ms = 0
+        self._polls = PollGate(POLL_CONCURRENCY)
 
     def __repr__(self) -> str:
         sid = self.session.session_id if self.session else None
@@ -179,8 +189,12 @@ class NemoClient:
     async def call(self, method: str, path: str | Callable[[], str], *, scope: str,
                    json: Any = None, body: Callable[[], tuple[Any, dict[str, str]]] | None = None,
                    auth: bool = True, session_bound: bool = False,
-                   timeout: httpx.Timeout | None = None) -> Any:
-        """Send one request with every recovery; return the unwrapped result."""
+                   timeout: httpx.Timeout | None = None,
+                   slots: asyncio.Semaphore | None = None) -> Any:
+        """Send one request with every recovery; return the unwrapped result.
+
+        `slots`, if given, is held while each HTTP exchange is in flight (not during backoff).
+        """
         idempotent = method == "GET"
         used: set[str] = set()
         attempt = 0
@@ -197,9 +211,11 @@ class NemoClient:
                 kwargs["json"] = json() if callable(json) else json
             url = self.api_url + (path() if callable(path) else path)
             try:
-                resp = await self._http.request(
-                    method, url, headers=headers,
-                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT, **kwargs)
+                async with slots if slots is not None else contextlib.nullcontext():
+                    resp = await self._http.request(
+                        method, url, headers=headers,
+                        timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                        **kwargs)
             except httpx.TransportError as exc:
                 # A refused connection never reached the server, so even a POST may go again.
                 never_sent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
@@ -394,15 +410,27 @@ class NemoClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def poll_render(self, render_id: str) -> RenderStatus:
-        """The render's current status (any of the three reply shapes)."""
+        """The render's current status (any of the three reply shapes).
+
+        At most POLL_CONCURRENCY polls of this client are in flight; the others wait their turn.
+        """
         data = await self.call("GET", f"/api/render/proxy/lambda/{quote(render_id, safe='')}",
-                               scope="render")
+                               scope="render", slots=self._polls.slots())
         return parse.render_status(data, render_id)
 
+    async def pause_polling(self, render_id: str, seconds: float) -> bool:
+        """Wait up to `seconds` before the next poll of a render.
+
+        Returns True when woken early because this client changed the render (cancel_render),
+        so a watcher notices at once instead of after a long idle pause; False on timeout.
+        """
+        return await self._polls.pause(render_id, seconds)
+
     async def cancel_render(self, render_id: str) -> None:
-        """Ask the server to cancel a render."""
+        """Ask the server to cancel a render; watchers of it poll again at once."""
         await self.call("POST", f"/api/render/proxy/lambda/{quote(render_id, safe='')}/cancel",
                         scope="render")
+        self._polls.wake(render_id)
 
     async def download_render(self, status: RenderStatus, dest_dir: Path,
                               progress: ProgressFn | None = None) -> Path:
