@@ -35,6 +35,10 @@ log = logging.getLogger(__name__)
 FINISHED = ("completed", "failed", "cancelled", "lost")
 MAX_BACKOFF = 60.0  # seconds: the longest pause between polls while the server is failing
 DOWNLOAD_ATTEMPTS = 3
+IDLE_GROWTH = 1.5  # the poll interval grows by this per reply that changed nothing
+IDLE_MAX = 10.0  # seconds: the longest idle interval (unless the configured one is longer)
+IDLE_MAX_FACTOR = 10.0  # ... and never more than this many times the configured interval
+JITTER = 0.15  # each pause is the interval ±15%, so jobs started together drift apart
 
 
 @dataclass
@@ -86,8 +90,7 @@ class RenderJob:
             return None
         if not all(isinstance(data.get(k), str) for k in ("id", "api_url", "session_id")):
             return None
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in data.items() if k in known}
+        kw = {k: v for k, v in data.items() if k in _JOB_FIELDS}
         for key in ("progress", "download_progress"):
             if not isinstance(kw.get(key), int) or isinstance(kw.get(key), bool):
                 kw[key] = None
@@ -100,8 +103,14 @@ class RenderJob:
         return cls(**kw)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (every field is a str, int or None, so no deep copy is needed)."""
+        if type(self) is not RenderJob:
+            return asdict(self)  # a subclass may add fields that need asdict's deep copy
+        # not asdict here: its recursive deep copy was most of a store write's CPU
+        return {name: getattr(self, name) for name in _JOB_FIELDS}
+
+
+_JOB_FIELDS = tuple(f.name for f in fields(RenderJob))
 
 
 class JobStore:
@@ -171,6 +180,17 @@ class JobStore:
             return len(kept) != len(jobs)
 
 
+def next_poll_delay(delay: float, interval: float, changed: bool) -> float:
+    """The interval before the next poll: the base after a change, else ×IDLE_GROWTH, capped.
+
+    The cap is min(IDLE_MAX, IDLE_MAX_FACTOR × interval), but never below `interval` itself.
+    """
+    if changed:
+        return interval
+    cap = max(interval, min(IDLE_MAX, IDLE_MAX_FACTOR * interval))
+    return min(delay * IDLE_GROWTH, cap)
+
+
 def _is_transient(exc: NemoError) -> bool:
     """Errors worth polling through: network faults, 5xx, garbled replies (proxies, HTML)."""
     return isinstance(exc, (NetworkError, ServerError, ProtocolError)) and exc.http_status != 404
@@ -189,6 +209,11 @@ async def watch_job(
 ) -> RenderJob:
     """Poll `job` until it finishes, persisting every change, then download the file.
 
+    Polling is adaptive: `interval` is the base. Each reply that changes nothing (same status,
+    progress, URL and error) makes the next pause ×1.5 longer, up to min(10 s, 10 × interval)
+    (never below `interval`); any change brings it back to `interval`. Each pause is jittered
+    by ±15% so jobs started together don't poll in lockstep, and it ends early when this client
+    cancels the render (`NemoClient.pause_polling`), so the cancel shows at once.
     Network errors and 5xx keep the watch going (with capped backoff; the error is shown in
     `job.error`) unless `max_errors` consecutive failures happen, then the last one is raised.
     An unknown id (404) ends the watch with status "lost". Cancel the task to stop watching:
@@ -201,7 +226,10 @@ async def watch_job(
         if on_update is not None:
             on_update(job)
 
+    import random  # only here: the module's import block belongs to the lazy-import work
+
     failures = 0
+    delay = interval
     while not job.finished:
         try:
             status = await client.poll_render(job.id)
@@ -225,10 +253,14 @@ async def watch_job(
             continue
         had_error = failures > 0
         failures = 0
-        if _apply_status(job, status) or had_error:
+        news = _apply_status(job, status) or had_error
+        if news:
             await changed()
+        delay = next_poll_delay(delay, interval, news)
         if not job.finished:
-            await asyncio.sleep(interval)
+            pause = delay * (1.0 + JITTER * (2.0 * random.random() - 1.0))
+            if await client.pause_polling(job.id, pause):
+                delay = interval  # we changed the render ourselves: expect news soon
 
     if job.status == "completed" and download and job.path is None:
         dest = output_dir or (Path(job.output_dir) if job.output_dir else Path.cwd())

@@ -185,3 +185,62 @@ async def test_watch_job_can_be_cancelled(local_backend, paths, tmp_path):
             await task
     stored = store.get(job.id)
     assert stored.status == "processing" and stored.progress == 42 and not stored.finished
+
+
+def test_next_poll_delay_grows_when_idle_and_resets_on_change():
+    from nemo_tui.jobs import next_poll_delay
+
+    delays, d = [], 1.0
+    for _ in range(8):
+        d = next_poll_delay(d, 1.0, changed=False)
+        delays.append(d)
+    assert delays == [1.5, 2.25, 3.375, 5.0625, 7.59375, 10.0, 10.0, 10.0]
+    assert next_poll_delay(10.0, 1.0, changed=True) == 1.0
+    assert next_poll_delay(0.9, 0.1, changed=False) == 1.0  # capped at 10x a small base
+    assert next_poll_delay(30.0, 30.0, changed=False) == 30.0  # never below the configured one
+
+
+async def test_watch_job_slows_down_while_nothing_changes(local_backend, paths, tmp_path):
+    """Unchanged replies stretch the pause x1.5 each (jittered); a change brings the base back."""
+    from nemo_tui.jobs import JITTER, watch_job
+
+    requested: list[float] = []
+    async with make_client(local_backend.url) as client:
+        original = client.pause_polling
+
+        async def spy(render_id: str, seconds: float) -> bool:
+            requested.append(seconds)
+            return await original(render_id, 0.0)  # keep the test fast; the loop is unchanged
+
+        client.pause_polling = spy
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "status": "processing",
+                                   "progress": 7, "times": 5}])
+        done = await watch_job(client, job, JobStore(paths), interval=0.2, download=False)
+    assert done.status == "completed"
+    # reply 1 changed pending -> processing 7; replies 2-5 changed nothing
+    expected = [0.2, 0.3, 0.45, 0.675, 1.0125]
+    for got, want in zip(requested[:5], expected, strict=True):
+        assert want * (1 - JITTER) <= got <= want * (1 + JITTER)
+    # reply 6 is the real status: a change, so the next pause is the base again
+    assert 0.2 * (1 - JITTER) <= requested[5] <= 0.2 * (1 + JITTER)
+
+
+async def test_cancel_is_seen_at_once_by_a_slowed_watcher(local_backend, paths, tmp_path):
+    """A watcher in a long idle pause sees the cancel right away (the cancel wakes it)."""
+    import asyncio
+
+    from nemo_tui.jobs import watch_job
+
+    store = JobStore(paths)
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "status": "processing",
+                                   "progress": 3, "times": 1}])
+        polled = asyncio.Event()
+        task = asyncio.create_task(watch_job(client, job, store, interval=3600, download=False,
+                                             on_update=lambda j: polled.set()))
+        await polled.wait()  # first reply seen; the watcher now pauses for about an hour
+        await client.cancel_render(job.id)
+        done = await asyncio.wait_for(task, 30)
+    assert done.status in ("cancelled", "completed")  # the render may have won the race
