@@ -105,7 +105,9 @@ def read_json(path: Path) -> Any:
 
 def write_json(path: Path, obj: Any) -> None:
     """Write `obj` as JSON atomically with mode 0600."""
-    text = json.dumps(obj, ensure_ascii=False, indent=1)
+    # No indent: an indented dump uses Python's slow pure-Python encoder, and the job store is
+    # rewritten on every poll change of every watched render.
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     # server text (job errors, titles) must not drive a terminal that shows the file
     text = _TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     atomic_write(path, text.encode("utf-8", "replace"))
