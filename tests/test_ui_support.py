@@ -15,7 +15,7 @@ import pytest
 from nemo_tui.api.models import TurnEvent
 from nemo_tui.config import Settings, load_settings
 from nemo_tui.ui.app import NemoStudioApp
-from nemo_tui.ui.widgets.chat import ChatInput, ChatLine
+from nemo_tui.ui.widgets.chat import ChatInput
 
 
 async def _no_idle_wait(*_a: Any, **_kw: Any) -> None:
@@ -112,7 +112,7 @@ def lines(app: NemoStudioApp, kind: str | None = None) -> list[str]:
 
 def shown(app: NemoStudioApp) -> str:
     """Everything the chat log shows, as the plain text of its Text objects."""
-    return "\n".join(w.content.plain for w in app.query(ChatLine))
+    return app.chat_log.shown_text()
 
 
 def tiny_png(path: Path) -> Path:

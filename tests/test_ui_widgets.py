@@ -19,7 +19,7 @@ from test_ui_support import (  # noqa: F401 - fixtures are used by name
 from textual.app import App, ComposeResult
 
 from nemo_tui.draft import decode_draft
-from nemo_tui.ui.widgets.chat import ChatLine, ChatLog
+from nemo_tui.ui.widgets.chat import ChatLog
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import CHUNK, DraftTree, Ruler, TimelinePane
 
@@ -95,20 +95,20 @@ async def test_chat_chunks_batch_and_final_replaces():
     async with Host(log).run_test() as pilot:
         for piece in ["[bold", " red]", "not ", "markup"] * 50:
             log.add_chunk(piece)
-        live = log.query_one(ChatLine)
-        original = live.set_text
-        live.set_text = lambda text: (paints.append(text), original(text))
+        (live,) = log.entries
+        original = log._set
+        log._set = lambda entry, text, **kw: (paints.append(text), original(entry, text, **kw))
         for _ in range(100):
             await pilot.pause(0.01)
             if paints:
                 break
-        assert len(log.query(ChatLine)) == 1
+        assert len(log.entries) == 1
         assert len(paints) == 1  # 200 chunks, one repaint
-        assert live.has_class("-live") and live.content.plain.startswith("[bold red]not markup")
+        assert live.live and live.content.plain.startswith("[bold red]not markup")
         log.finish_message("[bold red]done[/]")
         await pilot.pause(0)
         assert log.lines("agent") == ["[bold red]done[/]"]
-        assert not log.query(".-live")
+        assert not any(e.live for e in log.entries)
 
 
 async def test_status_bar_fields():
@@ -202,9 +202,9 @@ async def test_long_stream_freezes_paragraphs_and_final_is_one_line():
             await pilot.pause(0.01)
             if log._timer is None:
                 break
-        parts = log.query(ChatLine)
-        assert len(parts) == 4 and parts[-1].has_class("-live")
-        assert parts[0].raw_text.startswith("paragraph 0") and not parts[0].has_class("-live")
+        parts = log.entries
+        assert len(parts) == 4 and parts[-1].live
+        assert parts[0].raw_text.startswith("paragraph 0") and not parts[0].live
         assert parts[-1].raw_text == "tail"
         whole = "".join(f"paragraph {i} " + "word " * 30 + "\n\n" for i in range(3)) + "tail"
         log.finish_message(whole)
@@ -230,3 +230,41 @@ async def test_jobs_table_ticks_only_while_a_job_runs():
         await pilot.pause(0)
         assert table._ticker is None
         assert table.get_cell("r1", "output").plain == "gone"
+
+
+async def test_streaming_paints_no_layout_and_few_rows():
+    """A streamed paint re-lays out nothing and repaints only the changed rows; the log
+    follows the bottom, and stays where the user scrolled to."""
+    log = ChatLog()
+    async with Host(log).run_test(size=(60, 12)) as pilot:
+        for i in range(30):
+            log.add_line(f"line {i}", "info")
+        await pilot.pause()
+        assert log.scroll_offset.y == log.max_scroll_y > 0  # following the bottom
+        layouts: list[object] = []  # widgets that asked for a layout of the screen
+        screen = pilot.app.screen
+        original = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **kw: (
+            layouts.extend(w for ws in screen._layout_widgets.values() for w in ws),
+            original(*a, **kw))
+        regions: list = []
+        refresh = log.refresh
+        log.refresh = lambda *r, **kw: (regions.extend(r), refresh(*r, **kw))
+        log.add_chunk("abc")
+        log._flush()
+        log.add_chunk("def")
+        log._flush()  # same row, new text: one row repainted, no scroll
+        await pilot.pause()
+        assert log not in layouts
+        assert regions and regions[-1].height == 1
+        assert log.entries[-1].content.plain == "abcdef"
+        log.scroll_home(animate=False, immediate=True)
+        await pilot.pause()
+        log.add_chunk("\n" + "more " * 40)
+        log._flush()
+        await pilot.pause()
+        assert log.scroll_offset.y == 0  # the user scrolled up: not dragged down
+        log.finish_message("abcdef\n" + "more " * 40)  # 30 lines above: found from the end
+        await pilot.pause()
+        assert log.lines("agent")[-1].startswith("abcdef") and not log.entries[-1].live
+        assert len(log.entries) == 31
