@@ -268,3 +268,25 @@ async def test_streaming_paints_no_layout_and_few_rows():
         await pilot.pause()
         assert log.lines("agent")[-1].startswith("abcdef") and not log.entries[-1].live
         assert len(log.entries) == 31
+
+
+async def test_stream_scrolls_in_half_pages_and_ends_at_the_bottom():
+    """Past the bottom a stream scrolls half a view ahead (fewer full repaints); when it ends
+    the blank rows go and the last line sits on the bottom row."""
+    log = ChatLog()
+    async with Host(log).run_test(size=(40, 12)) as pilot:
+        for i in range(20):
+            log.add_line(f"line {i}", "info")
+        await pilot.pause()
+        height = log.scrollable_content_region.height
+        log.add_chunk("word " * 60)  # several rows past the bottom
+        log._flush()
+        await pilot.pause()
+        rows = len(log._rows)
+        assert log.virtual_size.height == rows + height // 2  # blank rows ahead
+        assert log.scroll_offset.y == log.max_scroll_y
+        log.finish_message("word " * 60)
+        await pilot.pause()
+        assert log.virtual_size.height == len(log._rows)
+        assert log.scroll_offset.y == log.max_scroll_y
+        assert "word" in log.render_line(height - 1).text

@@ -163,26 +163,34 @@ class ChatLog(ScrollView, can_focus=True):
 
     def _changed(self, start: int, new: list, old: list, follow: bool,
                  force_from: int | None) -> None:
-        """Refresh rows from ``start``: the differing ones, or all below when the count changed."""
-        if len(new) == len(old):
-            first = next(
-                (i for i, (a, b) in enumerate(zip(new, old, strict=True)) if not _same(a, b)),
-                len(new))
-            first = first if force_from is None else min(first, force_from)
-            for y in range(start + first, start + len(new)):
-                self._strips.discard(y)
-            if first < len(new):
-                self._refresh_rows(start + first, len(new) - first)
-            return
-        # rows below moved: their cached strips are stale too
-        for y in range(start, len(self._rows) + len(old)):
+        """Refresh from the first row that differs (or ``force_from``): to the entry's end
+        when its row count is the same, else to the end of the log (rows below moved)."""
+        common = min(len(new), len(old))
+        first = next((i for i in range(common) if not _same(new[i], old[i])), common)
+        first = first if force_from is None else min(first, force_from)
+        below = len(self._rows) - start - len(new)  # rows of later entries (they moved)
+        end = len(new) if len(new) == len(old) else max(len(new), len(old)) + below
+        for y in range(start + first, start + end):
             self._strips.discard(y)
-        self._set_virtual(follow)
-        self._refresh_rows(start, len(self._rows) - start + len(old))
+        if len(new) != len(old):
+            self._set_virtual(follow)
+        if first < end:
+            self._refresh_rows(start + first, end - first)
 
     def _set_virtual(self, follow: bool) -> None:
         """Grow (or shrink) the scrollable size; keep following the bottom if we were."""
-        size = Size(self.scrollable_content_region.width, len(self._rows))
+        view = self.scrollable_content_region
+        rows = len(self._rows)
+        if not (follow and self._parts and rows > view.height):
+            slack = 0
+        elif rows > self.scroll_offset.y + view.height:
+            # A stream ran past the bottom: scroll half a view ahead, leaving blank rows below
+            # it to fill. Every scroll repaints the whole pane (Textual has no terminal scroll
+            # regions), so scrolling in half-pages instead of every paint halves the bytes.
+            slack = view.height // 2
+        else:
+            slack = self.scroll_offset.y + view.height - rows  # still filling the blank rows
+        size = Size(view.width, rows + slack)
         if size != self.virtual_size:
             # Not `self.virtual_size = size`: that reactive asks for a layout of the whole
             # screen, and only this widget's scroll range changed (the gutter is stable, so
@@ -242,7 +250,10 @@ class ChatLog(ScrollView, can_focus=True):
     def _render_row(self, row: int, base: Style, width: int) -> Strip:
         """Draw one row: a space of padding each side, in the entry kind's style."""
         entry, line = self._rows[row]
-        names = ("chat-log--live",) if entry.live else (f"chat-log--{entry.kind}",)
+        # only the growing last row of a streamed paragraph is muted: a finished row keeps
+        # its look, so it is written to the terminal once
+        growing = entry.live and line is not None and line is entry.wrapped[-1]
+        names = ("chat-log--live",) if growing else (f"chat-log--{entry.kind}",)
         style = self.get_component_rich_style(*names, default=base)
         if line is None:
             return Strip.blank(width, base)
@@ -309,11 +320,12 @@ class ChatLog(ScrollView, can_focus=True):
 
     def _set(self, entry: ChatEntry, text: str, *, live: bool) -> None:
         """Give ``entry`` new text and live state, repainting only what changed."""
-        force = entry.live != live
+        restyle = entry.live or live  # the muted last row moves on, or turns to normal text
         entry.live = live
         entry.set_text(text)
         index = self._index(entry)
-        self._relayout_from(index, self._entry_rows_before(index), force_from=0 if force else None)
+        rows = self._entry_rows_before(index)
+        self._relayout_from(index, rows, force_from=max(0, rows - 1) if restyle else None)
 
     def _flush(self) -> None:
         """Paint the chunks gathered so far; the assembled text is escaped (never one chunk
@@ -345,8 +357,8 @@ class ChatLog(ScrollView, can_focus=True):
             # The usual case: the streamed entries are adjacent, so swap them for one in a
             # single step: rows that read the same (the text as streamed) are not repainted.
             last = first + len(parts) - 1
-            live_from = self._starts[last] - self._starts[first]  # the muted live rows
-            rows = self._entry_rows_before(last) + live_from
+            rows = self._entry_rows_before(last) + self._starts[last] - self._starts[first]
+            live_from = max(0, rows - 1)  # the muted row turns to normal text
             del self._entries[first + 1:first + len(parts)]
             del self._starts[first + 1:first + len(parts)]
             parts[0].live = False
@@ -381,6 +393,8 @@ class ChatLog(ScrollView, can_focus=True):
         self._parts = []
         self._chunks = []
         self._frozen = 0
+        if self.virtual_size.height > len(self._rows):
+            self._set_virtual(self._follow)  # drop the blank rows a stream scrolled ahead
 
     def clear_log(self) -> None:
         """Remove every entry (a session switch)."""
