@@ -153,4 +153,4 @@ async def test_studio_fault_rows(backend, tmp_path):
 
 def kinds(app: Any) -> list[str]:
     """The kind of every chat line, in order (parallel to ``chat_log.lines(None)``)."""
-    return [w.kind for w in app.chat_log.query("ChatLine")]
+    return app.chat_log.kinds()
