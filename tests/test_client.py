@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -255,14 +256,36 @@ async def test_download_resumes_a_cut_part(client, backend, tmp_path):
     assert "range" in last["header_names"]
 
 
-async def test_disk_full_is_a_clear_download_error(client, tmp_path):
-    if not os.path.exists("/dev/full"):
-        pytest.skip("needs /dev/full to simulate a full disk")
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 4 KiB tmpfs: a real full disk (needs root; skipped where mounting is not allowed)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(mount_point)],
+                          capture_output=True, check=False)
+    if made.returncode != 0:
+        pytest.skip("mounting a small tmpfs is not allowed here")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+
+
+async def test_disk_full_is_a_clear_download_error(client, tiny_disk):
     status = await _finished_render(client)
-    (tmp_path / f"{status.id}.mp4.part").symlink_to("/dev/full")
     with pytest.raises(DownloadError, match="disk is full"):
-        await client.download_render(status, tmp_path)
-    assert not (tmp_path / f"{status.id}.mp4").exists()
+        await client.download_render(status, tiny_disk)
+    assert not (tiny_disk / f"{status.id}.mp4").exists()
+
+
+async def test_a_symlinked_part_file_is_not_written_through(client, tmp_path):
+    """A .part that is a symlink is replaced, never followed: the link's target is untouched."""
+    status = await _finished_render(client)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / f"{status.id}.mp4.part").symlink_to(victim)
+    path = await client.download_render(status, tmp_path / "out")
+    assert victim.read_text() == "keep me"
+    assert path.read_bytes()[4:8] == b"ftyp" and not path.is_symlink()
 
 
 async def test_all_three_render_reply_shapes(make_local_backend):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -73,7 +74,7 @@ async def _write_body(resp: httpx.Response, part: Path, append: bool, done: int,
                       total: int | None, progress: ProgressFn | None) -> None:
     """Stream the body into `part` (written from a worker thread, chunk by chunk)."""
     try:
-        fh: BinaryIO = await asyncio.to_thread(open, part, "ab" if append else "wb")
+        fh: BinaryIO = await asyncio.to_thread(_open_part, part, append)
     except OSError as exc:
         raise _disk_error(exc, part) from None
     try:
@@ -95,7 +96,18 @@ async def _write_body(resp: httpx.Response, part: Path, append: bool, done: int,
             raise _disk_error(exc, part) from None
 
 
+def _open_part(part: Path, append: bool) -> BinaryIO:
+    """Open the .part file for writing without following a symlink (ELOOP if it is one)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
+    return os.fdopen(os.open(part, flags, 0o644), "ab" if append else "wb")
+
+
 def _part_size(part: Path) -> int:
+    """Bytes already downloaded; a .part that is a symlink is removed (the link, not its target):
+    writing through it would put the video wherever the link points."""
+    if part.is_symlink():
+        part.unlink()
+        return 0
     try:
         return part.stat().st_size
     except FileNotFoundError:
