@@ -180,3 +180,15 @@ async def test_refused_env_token_error_text_hides_it(backend):
     assert "NEMO_TOKEN" in str(info.value)
     assert secret not in str(info.value) and secret not in repr(info.value)
     assert info.value.__cause__ is None or secret not in repr(info.value.__cause__)
+
+
+async def test_tokens_learnt_at_run_time_are_registered_with_the_redactor(backend, monkeypatch):
+    """A fetched anonymous token is masked in the debug log even if it were not token-shaped."""
+    monkeypatch.setattr(debuglog, "_secrets", set())
+    client = NemoClient(ClientConfig(api_url=backend.url, client_id=str(uuid.uuid4())))
+    try:
+        token = await client.ensure_token()
+    finally:
+        await client.aclose()
+    assert token.token in debuglog._secrets
+    assert token.token not in debuglog.redact(f"sent {token.token} to the server")

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from nemo_tui import debuglog
 from nemo_tui.api import parse, transfer
 from nemo_tui.api.client_config import ClientConfig, TokenCache
 from nemo_tui.api.envelope import ApiFailure, to_error, unwrap
@@ -87,11 +88,24 @@ class NemoClient:
         self._on_client_id_changed = on_client_id_changed
         self._on_session_changed = on_session_changed
         self.session: SessionInfo | None = session
-        self.token: Token | None = None
+        self._token: Token | None = None
         self._token_lock = asyncio.Lock()
         self._session_lock = asyncio.Lock()
         self._last_render_ms = 0
         self._polls = PollGate(POLL_CONCURRENCY)
+
+    @property
+    def token(self) -> Token | None:
+        """The token in use (its repr hides the secret)."""
+        return self._token
+
+    @token.setter
+    def token(self, value: Token | None) -> None:
+        # Every token this client learns is registered with the opt-in debug log's redactor,
+        # so it is masked even where it does not look like a NemoVideo token.
+        if value is not None:
+            debuglog.add_secret(value.token)
+        self._token = value
 
     def __repr__(self) -> str:
         sid = self.session.session_id if self.session else None
