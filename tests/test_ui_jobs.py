@@ -136,3 +136,52 @@ async def test_cancel_a_running_job(backend, tmp_path):
         cancels = [r for r in backend.requests() if r.get("endpoint") == "render_cancel"]
         assert len(cancels) == 1
         assert any("Cancel requested" in t for t in lines(app, "info"))
+
+
+async def until(pilot, condition) -> None:
+    """Let the app run until ``condition()`` holds (a resize takes a few message rounds)."""
+    for _ in range(200):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError("condition never held")
+
+
+def pane_text(app) -> str:
+    """The jobs pane as painted on the screen (border and all), one line per row."""
+    strips = app.screen._compositor.render_strips()
+    region = app.query_one("#jobs").region
+    return "\n".join("".join(seg.text for seg in strip)[region.x:region.right]
+                     for strip in strips[region.y:region.bottom])
+
+
+async def test_jobs_pane_fits_80x24_and_relayouts_on_resize(backend, tmp_path):
+    """At 80x24 a completed job's progress % and output file name are on screen without
+    scrolling sideways; a wide terminal shows every column; keys act on the selected row."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        job = next(iter(app.jobs_table.jobs.values()))
+        assert job.status == "completed" and job.path
+        table = app.jobs_table
+        assert table.compact
+        text = pane_text(app)
+        assert "100%" in text and Path(job.path).name in text, text
+        assert job.id[-6:] in text and "completed" in text
+        assert table.scroll_x == 0 and not table.show_horizontal_scrollbar
+        await pilot.resize_terminal(120, 40)
+        await until(pilot, lambda: not table.compact)
+        assert table.get_cell(job.id, "output").plain == job.path
+        await pilot.pause(0.01)
+        assert "Time" in pane_text(app) and job.id in pane_text(app)
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: table.compact)
+        await pilot.pause(0.01)
+        assert Path(job.path).name in pane_text(app)
+        await pilot.press("f4")
+        await pilot.press("c")
+        assert app.clipboard == job.path

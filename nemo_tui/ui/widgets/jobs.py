@@ -18,6 +18,15 @@ from nemo_tui.ui.commands import jobs_bindings
 #: it: this module is on the first screen's import path).
 FINISHED = ("completed", "failed", "cancelled", "lost")
 BAR_CELLS = 10
+#: Below this many columns the table shows the compact layout (two-line rows, two columns).
+COMPACT_BELOW = 60
+#: (label, key, width) of the columns: all fields when wide; when narrow, the short job id over
+#: the status, and the progress bar and elapsed time over the output file's base name.
+WIDE_COLUMNS = (("Job", "id", 20), ("Status", "status", 10), ("Progress", "progress", 15),
+                ("Time", "elapsed", 7), ("Output", "output", None))
+#: (The compact layout has no cell padding: its own leading spaces save the two cells a padded
+#: column wastes at its right edge, which a 24-character file name at 80x24 needs.)
+COMPACT_COLUMNS = ((" Job", "id", 12), ("Progress · Output", "progress", None))
 
 
 def to_epoch(value: Any) -> float | None:
@@ -54,6 +63,13 @@ def progress_bar(fraction: float | None, label: str = "") -> Text:
     return bar
 
 
+def base_name(text: str) -> str:
+    """The last path or URL component of ``text`` (a URL's query string dropped)."""
+    if "://" in text:
+        text = text.split("?", 1)[0].split("#", 1)[0]
+    return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or text
+
+
 class JobsTable(DataTable):
     """Render jobs; rows keyed by job id. Keys act on the selected job."""
 
@@ -71,13 +87,39 @@ class JobsTable(DataTable):
         self.jobs: dict[str, Any] = {}
         self.downloads: dict[str, float] = {}
         self._ticker = None
+        #: True while the compact (narrow) layout is shown; decided on every resize.
+        self.compact = False
+        self._built_width = 0
 
     def on_mount(self) -> None:
-        """Create the columns."""
-        for label, key, width in (("Job", "id", 20), ("Status", "status", 10),
-                                  ("Progress", "progress", 15), ("Time", "elapsed", 7),
-                                  ("Output", "output", None)):
+        """Create the (wide) columns; the first resize picks the layout that fits."""
+        self._build(compact=False)
+
+    def on_resize(self) -> None:
+        """Switch between the wide and the compact layout when the width crosses the line."""
+        width = self.size.width
+        compact = width < COMPACT_BELOW
+        # compact cells are cut to the width, so any width change re-lays them out
+        if compact != self.compact or (compact and width != self._built_width):
+            self._build(compact)
+
+    def _build(self, compact: bool) -> None:
+        """(Re)create columns and rows for a layout, keeping the selected job selected."""
+        selected = self.selected_job()
+        self.compact = compact
+        self._built_width = self.size.width
+        self.clear(columns=True)
+        self.cell_padding = 0 if compact else 1
+        for label, key, width in COMPACT_COLUMNS if compact else WIDE_COLUMNS:
             self.add_column(label, key=key, width=width)
+        for job in self.jobs.values():
+            self.add_row(*self._cells(job), key=job.id, height=2 if compact else 1)
+        if selected is not None and selected.id in self.rows:
+            self.move_cursor(row=self.get_row_index(selected.id), animate=False)
+
+    def _column_keys(self) -> tuple[str, ...]:
+        """The keys of the current layout's columns, in order."""
+        return tuple(key for _, key, _ in (COMPACT_COLUMNS if self.compact else WIDE_COLUMNS))
 
     def selected_job(self) -> Any | None:
         """The job under the cursor, if any."""
@@ -115,6 +157,21 @@ class JobsTable(DataTable):
             "failed" if status in FINISHED else "running")
         status_text = Text(safe_line(status, max_len=12),
                            style=self.get_component_rich_style(f"jobs--{tone}"))
+        if self.compact:
+            # two lines per cell: what fits a ~38-column pane without scrolling sideways
+            budget = max(12, self.size.width - 13)  # the id column and a vertical scrollbar
+            job_cell = Text(" " + safe_line(job.id, max_len=24)[-6:])
+            job_cell.append("\n ").append_text(status_text)
+            progress = bar.copy()
+            progress.append(f"  {elapsed}", style="dim")
+            progress.truncate(budget, overflow="crop")
+            progress.append("\n")
+            name = base_name(output) if job.path or (job.url and not job.error) else output
+            line = Text(safe_line(name, max_len=200))
+            # cut to the pane so that no sideways scrolling is needed; "c" copies it whole
+            line.truncate(budget, overflow="ellipsis")
+            progress.append_text(line)
+            return (job_cell, progress)
         return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed),
                 Text(safe_line(output, max_len=200)))
 
@@ -127,12 +184,12 @@ class JobsTable(DataTable):
         self.jobs[job.id] = job
         cells = self._cells(job)
         if job.id in self.rows:
-            for col, value in zip(("id", "status", "progress", "elapsed", "output"), cells,
-                                  strict=True):
+            last = self._column_keys()[-1]
+            for col, value in zip(self._column_keys(), cells, strict=True):
                 # the output column sizes to its content (a path appears only at the end)
-                self.update_cell(job.id, col, value, update_width=col == "output")
+                self.update_cell(job.id, col, value, update_width=col == last)
         else:
-            self.add_row(*cells, key=job.id)
+            self.add_row(*cells, key=job.id, height=2 if self.compact else 1)
         self._update_ticker()
 
     def forget(self, job_id: str) -> None:
@@ -163,7 +220,8 @@ class JobsTable(DataTable):
             self._ticker = None
 
     def _tick(self) -> None:
-        """Refresh the elapsed column of running jobs."""
+        """Refresh the elapsed time of running jobs (its own column, or under the bar)."""
+        col, index = ("progress", 1) if self.compact else ("elapsed", 3)
         for job in self.running():
             if job.id in self.rows:
-                self.update_cell(job.id, "elapsed", self._cells(job)[3])
+                self.update_cell(job.id, col, self._cells(job)[index])
