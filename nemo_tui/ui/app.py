@@ -17,7 +17,6 @@ from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import ChatSubmitted
 from nemo_tui.ui.widgets.chat import ChatInput, ChatLog, ChatPane
-from nemo_tui.ui.widgets.jobs import JobsTable
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import TimelinePane
 from nemo_tui.ui.workers import StudioWorkers
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from nemo_tui.config import Settings
     from nemo_tui.jobs import JobStore
     from nemo_tui.store import SessionStore
+    from nemo_tui.ui.widgets.jobs import JobsTable
 
 STYLES = Path(__file__).parent / "styles"
 
@@ -66,6 +66,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.show_tracks_pending = False
         self.cancel_requested = False
         self.credits_to_chat = False
+        self._jobs_table: JobsTable | None = None
 
     # ---- composition -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -74,8 +75,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         with Grid(id="main"):
             yield ChatPane(id="chat")
             yield TimelinePane(id="timeline")
-            with Vertical(id="jobs"):
-                yield JobsTable(self.clock, id="jobs-table")
+            # the jobs table (a DataTable) is mounted after the first frame: start-up time
+            yield Vertical(id="jobs")
         yield StatusBar(id="status")
         yield Footer()
 
@@ -89,6 +90,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.query_one("#chat").border_title = "Chat"
         self.status.set_info(api_url=self.settings.api_url)
         self.query_one(ChatInput).focus()
+        self.call_after_refresh(self.mount_jobs_table)
         if self.auto_connect:
             # after the first frame: nothing the first screen does not need runs before it
             self.call_after_refresh(self.connect, self.settings.new_session)
@@ -161,8 +163,18 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
 
     @property
     def jobs_table(self) -> JobsTable:
-        """The jobs table."""
-        return self.query_one(JobsTable)
+        """The jobs table (created on first use; it shows its jobs once mounted)."""
+        if self._jobs_table is None:
+            from nemo_tui.ui.widgets.jobs import JobsTable
+
+            self._jobs_table = JobsTable(self.clock, id="jobs-table")
+        return self._jobs_table
+
+    def mount_jobs_table(self) -> None:
+        """Mount the jobs table in its pane if it is not mounted yet."""
+        table = self.jobs_table
+        if table.parent is None:
+            self.query_one("#jobs").mount(table)
 
     # ---- sessions --------------------------------------------------------------------------
     def open_session_view(self, session: Any, new: bool) -> None:
@@ -345,7 +357,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
 
     def action_focus_timeline(self) -> None:
         """Focus the timeline tree."""
-        self.query_one("#draft-tree").focus()
+        self.timeline.tree.focus()
 
     def action_focus_jobs(self) -> None:
         """Focus the jobs table."""

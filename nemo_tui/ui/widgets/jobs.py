@@ -92,8 +92,10 @@ class JobsTable(DataTable):
         self._built_width = 0
 
     def on_mount(self) -> None:
-        """Create the (wide) columns; the first resize picks the layout that fits."""
+        """Create the (wide) columns and rows of jobs given before the mount; the first resize
+        picks the layout that fits."""
         self._build(compact=False)
+        self._update_ticker()
 
     def on_resize(self) -> None:
         """Switch between the wide and the compact layout when the width crosses the line."""
@@ -182,6 +184,8 @@ class JobsTable(DataTable):
         else:
             self.downloads[job.id] = downloading
         self.jobs[job.id] = job
+        if not self.columns:
+            return  # not mounted yet (start-up): on_mount adds the rows
         cells = self._cells(job)
         if job.id in self.rows:
             last = self._column_keys()[-1]
@@ -196,7 +200,7 @@ class JobsTable(DataTable):
         """Remove a job's row."""
         self.jobs.pop(job_id, None)
         self.downloads.pop(job_id, None)
-        if job_id in self.rows:
+        if self.columns and job_id in self.rows:
             self.remove_row(job_id)
         self._update_ticker()
 
@@ -204,7 +208,8 @@ class JobsTable(DataTable):
         """Remove every row (a session switch)."""
         self.jobs.clear()
         self.downloads.clear()
-        self.clear()
+        if self.columns:
+            self.clear()
         self._update_ticker()
 
     def running(self) -> list[Any]:
@@ -213,6 +218,8 @@ class JobsTable(DataTable):
 
     def _update_ticker(self) -> None:
         """Repaint elapsed times once a second only while some job runs (idle app stays quiet)."""
+        if not self.columns:
+            return  # not mounted yet: on_mount starts it
         if self.running() and self._ticker is None:
             self._ticker = self.set_interval(1.0, self._tick)
         elif not self.running() and self._ticker is not None:

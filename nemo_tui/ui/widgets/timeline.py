@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Static
 
 from nemo_tui.textsafe import safe_line
 
-#: Segments added to the tree per expansion; the rest sit behind a "… more" node.
-CHUNK = 200
+if TYPE_CHECKING:
+    from nemo_tui.ui.widgets.draft_tree import DraftTree
+
 #: Tracks drawn on the ruler; more are summarized in one line.
 RULER_TRACKS = 6
 _FILL = ("█", "▓")  # alternate so adjacent segments stay distinguishable
@@ -24,28 +24,6 @@ def fmt_s(ms: float) -> str:
     """Milliseconds as seconds: ``10000`` → ``10``, ``2500`` → ``2.5``."""
     ms = int(ms or 0)
     return str(ms // 1000) if ms % 1000 == 0 else f"{ms / 1000:.1f}"
-
-
-def segment_label(seg: Any, kind: str) -> Text:
-    """A one-line, literal description of a segment."""
-    start = int(getattr(seg, "start_ms", 0) or 0)
-    end = start + int(getattr(seg, "duration_ms", 0) or 0)
-    parts = [safe_line(getattr(seg, "label", "") or "(untitled)", max_len=60), kind,
-             f"{fmt_s(start)}-{fmt_s(end)}s"]
-    volume = getattr(seg, "volume", None)
-    if isinstance(volume, (int, float)):
-        parts.append(f"vol {round(volume * 100)}%")
-    text = getattr(seg, "text", None)
-    if text:
-        parts.append(f"“{safe_line(text, max_len=60)}”")
-    return Text(" · ".join(parts))
-
-
-def track_label(track: Any) -> Text:
-    """A one-line description of a track."""
-    n = len(getattr(track, "segments", []) or [])
-    role = safe_line(str(getattr(track, "role", "Track")))
-    return Text(f"{getattr(track, 'index', 0) + 1}. {role} — {n} segment{'s' if n != 1 else ''}")
 
 
 class Ruler(Widget):
@@ -123,62 +101,37 @@ class Ruler(Widget):
         return out
 
 
-class DraftTree(Tree[Any]):
-    """Tracks → segments; segment nodes are created only when a track is expanded."""
-
-    def __init__(self, **kw) -> None:
-        super().__init__(Text("draft"), **kw)
-        self.show_root = False
-        self.guide_depth = 2
-
-    def set_draft(self, draft: Any) -> None:
-        """Rebuild the top level (one node per track); segments load lazily."""
-        self.clear()
-        for track in getattr(draft, "tracks", None) or []:
-            has = bool(track.segments)
-            self.root.add(track_label(track), data=("track", track, 0), allow_expand=has)
-        self.cursor_line = 0
-
-    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Any]) -> None:
-        """Load the segments of a track (or the next chunk) on first expansion."""
-        node = event.node
-        data = node.data
-        if not data or node.children:
-            if data and data[0] == "more":
-                self._load_more(node)
-            return
-        if data[0] == "track":
-            self._add_chunk(node, data[1], 0)
-        elif data[0] == "more":
-            self._load_more(node)
-
-    def _load_more(self, node: TreeNode[Any]) -> None:
-        """Replace a "… more" node with the next chunk of segments."""
-        _, track, offset = node.data
-        parent = node.parent
-        node.remove()
-        if parent is not None:
-            self._add_chunk(parent, track, offset)
-
-    def _add_chunk(self, node: TreeNode[Any], track: Any, offset: int) -> None:
-        """Add up to CHUNK segments starting at ``offset`` under ``node``."""
-        segs = track.segments[offset:offset + CHUNK]
-        for seg in segs:
-            node.add_leaf(segment_label(seg, str(track.kind)), data=("segment", seg, 0))
-        rest = len(track.segments) - offset - len(segs)
-        if rest > 0:
-            node.add(Text(f"… {rest} more segments (expand)"), data=("more", track,
-                                                                      offset + CHUNK))
-
-
 class TimelinePane(Vertical):
-    """Header line (title, size, duration), the ruler and the tree."""
+    """Header line (title, size, duration), the ruler and the tree (mounted after a frame)."""
+
+    def __init__(self, *children: Widget, **kw: Any) -> None:
+        super().__init__(*children, **kw)
+        self.draft: Any = None
+        self._tree: DraftTree | None = None
 
     def compose(self) -> ComposeResult:
-        """Build the pane."""
+        """Build the light part of the pane; the tree follows after the first frame."""
         yield Static(Text("Timeline is empty."), id="timeline-title", markup=False)
         yield Ruler(id="ruler")
-        yield DraftTree(id="draft-tree")
+
+    def on_mount(self) -> None:
+        """Mount the tree once the first frame is on screen (start-up time)."""
+        self.call_after_refresh(self.mount_tree)
+
+    @property
+    def tree(self) -> DraftTree:
+        """The draft tree (created on first use; it shows its draft once mounted)."""
+        if self._tree is None:
+            from nemo_tui.ui.widgets.draft_tree import DraftTree
+
+            self._tree = DraftTree(id="draft-tree")
+        return self._tree
+
+    def mount_tree(self) -> None:
+        """Mount the draft tree now if it is not mounted yet."""
+        tree = self.tree
+        if tree.parent is None and self.is_attached:
+            self.mount(tree)
 
     def set_draft(self, draft: Any, summary: str | None = None) -> None:
         """Show a decoded draft (draft.Draft or None)."""
@@ -193,7 +146,16 @@ class TimelinePane(Vertical):
             title.update(Text(f"{name}{size} · {fmt_s(draft.duration_ms)}s · "
                               f"{n} track{'s' if n != 1 else ''}"))
         self.query_one(Ruler).set_draft(draft)
-        self.query_one(DraftTree).set_draft(draft)
+        self.tree.set_draft(draft)
+
+
+def __getattr__(name: str) -> Any:
+    """The tree's names, imported on first use (PEP 562): Tree is not on the first screen."""
+    if name in ("CHUNK", "DraftTree", "segment_label", "track_label"):
+        from nemo_tui.ui.widgets import draft_tree
+
+        return getattr(draft_tree, name)
+    raise AttributeError(name)
 
 
 #: The name the benchmarks and other tools look the timeline widget up by.
