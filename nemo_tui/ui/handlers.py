@@ -152,12 +152,16 @@ class StudioHandlers:
                      "was sent there.", "info")
             self.status.set_info(session=ev.new_session.session_id)
             self.use_transcript(ev.new_session.session_id)
+            if msg.text:  # the message now lives in the new session: keep it in its transcript
+                self.record("user", msg.text)
         elif isinstance(ev, TurnEnd):
             rest = log.end_turn()
             if rest:
                 self.record("agent", rest)
             if ev.reason == "timeout":
-                self.say("The agent sent nothing for 10 minutes, so the turn was stopped. "
+                limit = self.client.config.heartbeat_only_limit
+                span = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} seconds"
+                self.say(f"The agent sent nothing for {span}, so the turn was stopped. "
                          "Press Ctrl+R to see whether the timeline changed.", "error")
 
     def on_turn_dropped(self: NemoStudioApp, msg: TurnDropped) -> None:

@@ -41,6 +41,8 @@ class TurnEventArrived(Message):
     """One event of the running chat turn."""
 
     event: TurnEvent
+    text: str = ""
+    """The user's message of this turn (recorded again if the session is replaced)."""
 
 
 @dataclass

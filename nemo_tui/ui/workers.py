@@ -114,7 +114,7 @@ class StudioWorkers:
                         had_text = True
                     if isinstance(event, TurnEnd):
                         had_text = had_text or event.had_text
-                    self.post_message(TurnEventArrived(event))
+                    self.post_message(TurnEventArrived(event, text))
             except StreamDroppedError as exc:
                 self.post_message(TurnDropped(str(exc), text))
                 await self._poll_after_drop(before)
