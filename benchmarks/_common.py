@@ -263,14 +263,7 @@ class BackendProcess:
 
     def close(self) -> None:
         """Stop the backend (closing its stdin asks it to stop; kill it by pid if it lingers)."""
-        with contextlib.suppress(OSError):
-            if self.proc.stdin:
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            kill_group(self.proc.pid)
-            self.proc.wait(5)
+        stop_stdin_child(self.proc)
         shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
@@ -292,6 +285,18 @@ _ESCAPES = re.compile(
 
 
 ALT_SCREEN = "\x1b[?1049h"  # what a full-screen Textual app writes before its first frame
+
+
+def stop_stdin_child(proc: subprocess.Popen) -> None:
+    """Stop a helper process that exits when its stdin closes; kill its group if it lingers."""
+    with contextlib.suppress(OSError):
+        if proc.stdin:
+            proc.stdin.close()
+    try:
+        proc.wait(5)
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid)
+        proc.wait(5)
 
 
 def strip_escapes(text: str) -> str:
@@ -453,12 +458,5 @@ class ConnectionCounter:
 
     def close(self) -> None:
         """Stop the relay and delete its log."""
-        with contextlib.suppress(OSError):
-            if self.proc.stdin:
-                self.proc.stdin.close()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            kill_group(self.proc.pid)
-            self.proc.wait(5)
+        stop_stdin_child(self.proc)
         self.log.unlink(missing_ok=True)
