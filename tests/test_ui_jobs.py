@@ -12,6 +12,7 @@ from test_ui_support import (  # noqa: F401 - fixtures are used by name
     make_studio,
     say,
     settle,
+    wait_until,
 )
 
 from nemo_tui.jobs import JobStore
@@ -57,10 +58,8 @@ async def test_two_exports_run_at_once(backend, tmp_path):
         await settle(pilot)
         await pilot.press("ctrl+s")
         await say(pilot, "export")
-        for _ in range(400):
-            await pilot.pause(0.01)
-            if sum(w.group == "jobs" and not w.is_finished for w in app.workers) == 2:
-                break
+        await wait_until(pilot, lambda: sum(
+            w.group == "jobs" and not w.is_finished for w in app.workers) == 2)
         assert sum(w.group == "jobs" and not w.is_finished for w in app.workers) == 2
         await settle(pilot)
         jobs = list(app.jobs_table.jobs.values())
@@ -79,10 +78,7 @@ async def test_restart_resumes_a_persisted_job(backend, tmp_path):
         await say(pilot, GENERATE)
         await settle(pilot)
         await pilot.press("ctrl+s")
-        for _ in range(400):
-            await pilot.pause(0.01)
-            if any(u.status == "processing" for u in app.job_updates):
-                break
+        await wait_until(pilot, lambda: any(u.status == "processing" for u in app.job_updates))
         job_id = app.job_updates[-1].id
         assert JobStore(app.settings.paths).get(job_id).status in ("pending", "processing")
     again = make_studio(backend.url, tmp_path)
@@ -127,10 +123,7 @@ async def test_cancel_a_running_job(backend, tmp_path):
         await say(pilot, GENERATE)
         await settle(pilot)
         await pilot.press("ctrl+s")
-        for _ in range(400):
-            await pilot.pause(0.01)
-            if app.jobs_table.jobs:
-                break
+        await wait_until(pilot, lambda: bool(app.jobs_table.jobs))
         await pilot.press("f4", "x")
         await settle(pilot)
         cancels = [r for r in backend.requests() if r.get("endpoint") == "render_cancel"]

@@ -97,6 +97,15 @@ async def settle(pilot: Any, limit: float = 20.0) -> None:
     raise AssertionError("workers did not settle")
 
 
+async def wait_until(pilot: Any, condition: Any, tries: int = 400) -> None:
+    """Pause in small steps until ``condition()`` is true (at most ``tries`` steps); the caller
+    asserts what it needs afterwards."""
+    for _ in range(tries):
+        await pilot.pause(0.01)
+        if condition():
+            return
+
+
 async def say(pilot: Any, text: str) -> None:
     """Type ``text`` into the chat input and press Enter."""
     inp = pilot.app.query_one(ChatInput)
