@@ -139,12 +139,17 @@ def set_title(draft: dict[str, Any], text: str) -> str:
     return f'title "{text}" added'
 
 
+def _remove_tracks(draft: dict[str, Any], kind: int, none_left: str) -> None:
+    """Drop every track of type `kind`; EditError(`none_left`) when there was none."""
+    before = len(draft["t"])
+    draft["t"] = [t for t in draft["t"] if t.get("tt") != kind]
+    if len(draft["t"]) == before:
+        raise EditError(none_left)
+
+
 def remove_title(draft: dict[str, Any]) -> str:
     """Remove every title overlay."""
-    before = len(draft["t"])
-    draft["t"] = [t for t in draft["t"] if t.get("tt") != TEXT]
-    if len(draft["t"]) == before:
-        raise EditError("There is no title to remove.")
+    _remove_tracks(draft, TEXT, "There is no title to remove.")
     return "title removed"
 
 
@@ -169,10 +174,7 @@ def add_music(draft: dict[str, Any], mood: str, volume: float = 0.35,
 
 def remove_music(draft: dict[str, Any]) -> str:
     """Remove every audio track."""
-    before = len(draft["t"])
-    draft["t"] = [t for t in draft["t"] if t.get("tt") != AUDIO]
-    if len(draft["t"]) == before:
-        raise EditError("There is no background music to remove.")
+    _remove_tracks(draft, AUDIO, "There is no background music to remove.")
     return "background music removed"
 
 
