@@ -21,6 +21,7 @@ from nemo_tui.api.errors import (
     NemoError,
     NetworkError,
     ProtocolError,
+    RateLimitedError,
     ServerError,
 )
 from nemo_tui.api.models import RenderStatus
@@ -192,8 +193,29 @@ def next_poll_delay(delay: float, interval: float, changed: bool) -> float:
 
 
 def _is_transient(exc: NemoError) -> bool:
-    """Errors worth polling through: network faults, 5xx, garbled replies (proxies, HTML)."""
-    return isinstance(exc, (NetworkError, ServerError, ProtocolError)) and exc.http_status != 404
+    """Errors worth polling through: network faults, 5xx, 429, garbled replies (proxies, HTML)."""
+    return (isinstance(exc, (NetworkError, ServerError, ProtocolError, RateLimitedError))
+            and exc.http_status != 404)
+
+
+def _failure_pause(exc: NemoError, failures: int, interval: float) -> float:
+    """Seconds before polling again after `failures` failed polls in a row.
+
+    Doubling from `interval`, capped at MAX_BACKOFF (or `interval` if longer); a 429's
+    Retry-After is a floor, however long: polling sooner would only be refused again.
+    """
+    pause = min(interval * 2.0 ** min(failures - 1, 16), max(MAX_BACKOFF, interval))
+    if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
+        pause = max(pause, exc.retry_after)
+    return pause
+
+
+def _retry_words(exc: NemoError, pause: float) -> str:
+    """What the job row says while polls fail: the reason, and that it keeps checking."""
+    if isinstance(exc, RateLimitedError):
+        return (f"The server is rate-limiting status checks (HTTP 429); checking again in "
+                f"{pause:.0f} s. The render itself is not affected.")
+    return f"{exc} (still trying)"
 
 
 async def watch_job(
@@ -214,8 +236,8 @@ async def watch_job(
     (never below `interval`); any change brings it back to `interval`. Each pause is jittered
     by ±15% so jobs started together don't poll in lockstep, and it ends early when this client
     cancels the render (`NemoClient.pause_polling`), so the cancel shows at once.
-    Network errors and 5xx keep the watch going (with capped backoff; the error is shown in
-    `job.error`) unless `max_errors` consecutive failures happen, then the last one is raised.
+    Network errors, 5xx and 429 keep the watch going (with capped backoff, never sooner than a
+    429's Retry-After; the error is shown in `job.error`) unless `max_errors` consecutive failures happen, then the last one is raised.
     An unknown id (404) ends the watch with status "lost". Cancel the task to stop watching:
     the job stays stored and can be watched again later.
     """
@@ -245,11 +267,12 @@ async def watch_job(
                 await changed()
                 raise
             failures += 1
-            job.error = f"{exc} (still trying)"
+            pause = _failure_pause(exc, failures, interval)
+            job.error = _retry_words(exc, pause)
             await changed()
             if max_errors is not None and failures >= max_errors:
                 raise
-            await asyncio.sleep(min(interval * 2 ** (failures - 1), max(MAX_BACKOFF, interval)))
+            await asyncio.sleep(pause)
             continue
         had_error = failures > 0
         failures = 0

@@ -27,7 +27,12 @@ class JobActions:
         if job is None:
             return
         if job.status != "completed":
-            self.notify("This job has not completed yet.", markup=False)
+            watched = any(w.name == f"job:{job.id}" and not w.is_finished for w in self.workers)
+            if job.finished or watched:
+                self.notify("This job has not completed yet.", markup=False)
+            else:  # its watch stopped (an error it could not poll through): start it again
+                self.notify(f"Watching job {job.id} again.", markup=False)
+                self.watch(job)
             return
         self.watch(self.replace_job(job, path=None, download_progress=None))
 
