@@ -188,6 +188,10 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
     """Run one network command with a client that is always closed."""
     if args.command == "upload":
         urls, paths = _split_upload_items(args.items)  # pre-checks before any request
+    if args.command == "ask":
+        from nemo_tui.cli_ask import checked_message
+
+        message = checked_message(args.text)
     if args.command == "export" and args.output is not None:
         from nemo_tui.cli_export import check_output_dir
 
@@ -199,7 +203,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         if args.command == "ask":
             from nemo_tui.cli_ask import run_ask
 
-            return await run_ask(client, settings, output, " ".join(args.text))
+            return await run_ask(client, settings, output, message)
         if args.command == "state":
             return await _state(client, output)
         if args.command == "credits":

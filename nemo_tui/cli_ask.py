@@ -27,6 +27,18 @@ _ACTIVITY = {"generate_video": "generating video", "generate_music": "generating
              "edit_multitrack": "editing the timeline", "ask_question": "asking a question"}
 
 
+def checked_message(words: list[str]) -> str:
+    """The message to send; an empty or blank one is bad usage (exit 2), refused before any
+    request: an empty turn would cost a round trip and leave a blank line in the transcript."""
+    from nemo_tui.cli import UsageError
+
+    message = " ".join(words)
+    if not message.strip():
+        raise UsageError("Nothing to ask: the message is empty. Say what the agent should do, "
+                         'for example: nemo-tui ask "make a 10 second video about the sea"')
+    return message
+
+
 def _activity(name: str) -> str:
     """A short human description of a tool call."""
     for prefix, text in _ACTIVITY.items():
