@@ -32,11 +32,9 @@ MAX_DIFF_LINES = 20
 
 def error_words(exc: BaseException) -> str:
     """A failure as a sentence for the user (NemoError texts already say what to do)."""
-    from nemo_tui.api.errors import NemoError, NoCreditsError
+    from nemo_tui.api.errors import NemoError
 
-    if isinstance(exc, NoCreditsError) and exc.register_url:
-        return f"{exc} Register here: {exc.register_url}"
-    if isinstance(exc, NemoError):
+    if isinstance(exc, NemoError):  # a 2001's text already holds the registration link
         return str(exc)
     return (f"Something went wrong ({type(exc).__name__}: {safe_line(str(exc), max_len=200)}). "
             "Try again; if it keeps happening, restart the studio.")

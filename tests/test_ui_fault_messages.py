@@ -1,4 +1,4 @@
-"""Pilot tests: render jobs in the studio through server faults (local backend, loopback)."""
+"""Pilot tests: what the studio says and does on server and local faults (local backend, loopback)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,17 @@ async def test_rate_limited_polls_keep_the_job_watched_and_d_works(backend, tmp_
         await settle(pilot)
         again = app.jobs_table.jobs[job.id]
         assert again.path != job.path and Path(again.path).exists()
+
+
+async def test_no_credits_shows_the_registration_link_once(backend, tmp_path):
+    """2001 on a turn: one error line, with the register link (bind=<anon id>) exactly once."""
+    backend.add_faults([{"endpoint": "run_sse", "code": 2001}])
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        errors = [t for t in lines(app, "error") if "credits" in t]
+        assert len(errors) == 1, errors
+        assert errors[0].count("/register?bind=anon_") == 1, errors[0]
+        assert errors[0].count("http") == 1, errors[0]
