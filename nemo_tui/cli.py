@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--job", metavar="ID", default=None,
                      help="instead of a new render, wait for / download a known job")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
+    sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -159,6 +160,10 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
         output.secrets.append(settings.env_token)
     if command == "jobs":
         return _jobs(settings, output)
+    if command == "keys":
+        from nemo_tui.cli_keys import run_keys
+
+        return run_keys(settings, output)
     backend = None
     if settings.local:
         from nemo_tui.services import start_local_backend

@@ -46,7 +46,11 @@ CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "skill_version": (str,),
     "local_port": (int,),
+    "keymap": (dict,),
+    "notify": (str,),
 }
+#: How the studio tells a user who looks elsewhere that something finished (config `notify`).
+NOTIFY_MODES = ("bell", "osc9", "osc777", "off")
 
 
 class ConfigError(NemoError):
@@ -123,6 +127,10 @@ class Settings:
     """Port `--local` serves on (a free one when it is taken; NEMO_LOCAL_PORT, config)."""
     paths: AppPaths = field(default_factory=AppPaths.default, repr=False)
     """Resolved application directories."""
+    keymap: dict[str, Any] = field(default_factory=dict, hash=False)
+    """The `[keymap]` table of config.toml: action id → key(s), checked by nemo_tui.keymap."""
+    notify: str = "bell"
+    """When the terminal is not focused: "bell", "osc9", "osc777" (desktop notices) or "off"."""
     explicit: frozenset[str] = field(default_factory=frozenset, repr=False)
     """Names of fields set by a flag, the environment or the config file (not defaults)."""
 
@@ -190,6 +198,11 @@ def load_settings(
     pick("theme")
     pick("skill_version")
     pick("local_port", "NEMO_LOCAL_PORT", _parse_port)
+    pick("notify")
+    notify = str(values.get("notify", "bell"))
+    if notify not in NOTIFY_MODES:
+        raise ConfigError(f"In the config file {paths.config_file}, notify must be one of "
+                          f"{', '.join(NOTIFY_MODES)}, not {notify!r}.")
 
     api_url = normalize_url(str(values.get("api_url", DEFAULT_API_URL)))
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).hostname:
@@ -215,6 +228,8 @@ def load_settings(
         new_session=bool(flags.get("new_session", False)),
         local=bool(flags.get("local", False)),
         local_port=int(values.get("local_port", DEFAULT_LOCAL_PORT)),
+        keymap=dict(file_values.get("keymap", {})),
+        notify=notify,
         paths=paths,
         explicit=frozenset(explicit),
     )

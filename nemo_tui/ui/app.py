@@ -12,10 +12,11 @@ from textual.binding import BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
-from nemo_tui.ui.commands import StudioCommands, app_bindings
+from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import ChatSubmitted
+from nemo_tui.ui.palette import StudioCommands
 from nemo_tui.ui.widgets.chat import ChatInput, ChatLog, ChatPane
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import TimelinePane
@@ -67,6 +68,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.cancel_requested = False
         self.credits_to_chat = False
         self._jobs_table: JobsTable | None = None
+        # the user's [keymap]: what works is applied on mount, what does not is said once
+        self.keymap_result = resolve_user_keymap(settings.keymap)
+        self.key_table: dict[str, str] = self.keymap_result.keys
 
     # ---- composition -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -85,6 +89,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_keymap(self.keymap_result.overrides)
+        if self.keymap_result.message:
+            self.notify(self.keymap_result.message, severity="warning", timeout=20, markup=False)
         self.query_one("#timeline").border_title = "Timeline"
         self.query_one("#jobs").border_title = "Jobs"
         self.query_one("#chat").border_title = "Chat"

@@ -1,12 +1,18 @@
-"""One table of studio actions: the key bindings, the palette entries and the help screen."""
+"""One table of studio actions: the key bindings, the palette entries and the help screen.
+
+Plain data at import time (no Textual): ``nemo-tui keys`` reads the table without starting the
+studio. Every Binding made from it gets the action's name as its ``id``, which is what the
+user's ``[keymap]`` in config.toml refers to (see :mod:`nemo_tui.keymap`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+if TYPE_CHECKING:
+    from textual.binding import Binding
 
 
 @dataclass(frozen=True)
@@ -17,7 +23,9 @@ class StudioAction:
     key: str
     title: str
     help: str
-    scope: str = "app"  # "app": anywhere; "jobs": on the selected job (keys on the jobs table)
+    # "app": anywhere (priority keys on the App); any other scope names the widget or screen
+    # whose BINDINGS come from scope_bindings(scope) (e.g. "jobs": the jobs table)
+    scope: str = "app"
     footer: bool = True
     palette: bool = True
 
@@ -65,8 +73,19 @@ EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: How the help screen and `nemo-tui keys` name a scope ("where" the key works).
+SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log"}
+
+
+def where(scope: str) -> str:
+    """Where the keys of ``scope`` work, in words."""
+    return SCOPE_WHERE.get(scope, scope.replace("-", " ").replace("_", " "))
+
+
 def app_bindings() -> list[Binding]:
     """Bindings for the App (scope "app"), all priority so they win over the chat input."""
+    from textual.binding import Binding
+
     out: list[Binding] = []
     for a in ACTIONS:
         if a.scope != "app" or a.action == "quit":
@@ -79,36 +98,50 @@ def app_bindings() -> list[Binding]:
     return out
 
 
+def scope_bindings(scope: str, namespace: str = "app") -> list[Binding]:
+    """Bindings for the widget or screen of ``scope``: each calls ``<namespace>.<action>``
+    (``namespace=""``: the widget's own ``action_<action>``) and has the action as its id."""
+    from textual.binding import Binding
+
+    prefix = f"{namespace}." if namespace else ""
+    return [Binding(a.key, prefix + a.action, a.title, show=a.footer, id=a.action)
+            for a in ACTIONS if a.scope == scope]
+
+
 def jobs_bindings() -> list[Binding]:
     """Bindings for the jobs table (scope "jobs"); they call the App's job actions."""
-    return [Binding(a.key, f"app.{a.action}", a.title, show=True, id=a.action)
-            for a in ACTIONS if a.scope == "jobs"]
+    return scope_bindings("jobs")
 
 
 def key_display(key: str) -> str:
-    """A key as people write it: ``ctrl+s`` → ``Ctrl+S``."""
-    parts = key.split("+")
-    return "+".join(p.capitalize() if len(p) > 1 else p.upper() for p in parts)
+    """A key as people write it: ``ctrl+s`` → ``Ctrl+S``; several keys joined by " / "."""
+    names = {"question_mark": "?", "slash": "/", "full_stop": ".", "comma": ",",
+             "minus": "-", "plus": "+", "left_square_bracket": "[",
+             "right_square_bracket": "]"}
+    out = []
+    for one in key.split(","):
+        parts = one.strip().split("+")
+        out.append("+".join(names.get(p, p.capitalize() if len(p) > 1 else p.upper())
+                            for p in parts))
+    return " / ".join(out)
 
 
-class StudioCommands(Provider):
-    """Command palette provider offering every studio action from :data:`ACTIONS`."""
+def keys_in_effect(keys: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Action id → key(s) in effect: the user's keymap result ``keys`` over the defaults."""
+    return {a.action: (keys or {}).get(a.action, a.key) for a in ACTIONS}
 
-    def _entries(self) -> list[tuple[str, str, str]]:
-        """(title, help, action) for each palette entry."""
-        return [(a.title, f"{a.help}  [{key_display(a.key)}]", a.action)
-                for a in ACTIONS if a.palette]
 
-    async def discover(self) -> Hits:
-        """Show every action before the user types."""
-        for title, help_text, action in self._entries():
-            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+def resolve_user_keymap(keymap: Mapping[str, Any] | None) -> Any:
+    """The user's ``[keymap]`` checked against ACTIONS (a :class:`nemo_tui.keymap.KeymapResult`)."""
+    from nemo_tui.keymap import resolve
 
-    async def search(self, query: str) -> Hits:
-        """Fuzzy-match the actions' titles."""
-        matcher = self.matcher(query)
-        for title, help_text, action in self._entries():
-            score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action),
-                          text=title, help=help_text)
+    return resolve(ACTIONS, keymap)
+
+
+def __getattr__(name: str) -> Any:
+    """``StudioCommands`` lives in palette.py (it needs Textual; this table does not)."""
+    if name == "StudioCommands":
+        from nemo_tui.ui.palette import StudioCommands
+
+        return StudioCommands
+    raise AttributeError(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.table import Table
@@ -12,13 +13,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from nemo_tui.ui.commands import ACTIONS, EXTRA_KEYS, key_display
+from nemo_tui.ui.commands import ACTIONS, EXTRA_KEYS, key_display, keys_in_effect, where
 
 
-def key_rows() -> list[tuple[str, str, str]]:
-    """(key, action, where) rows of the key table."""
-    rows = [(key_display(a.key), a.title + " — " + a.help,
-             "jobs table" if a.scope == "jobs" else "anywhere") for a in ACTIONS]
+def key_rows(keys: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(key, action, where) rows of the key table, with the keys in effect (``keys``: the
+    user's keymap result; None: the defaults)."""
+    effective = keys_in_effect(keys)
+    rows = [(key_display(effective[a.action]), a.title + " — " + a.help, where(a.scope))
+            for a in ACTIONS]
     rows += [(" / ".join(key_display(p) for p in k.split(" / ")), what, where)
              for k, what, where in EXTRA_KEYS]
     return rows
@@ -27,7 +30,7 @@ def key_rows() -> list[tuple[str, str, str]]:
 def keys_markdown() -> str:
     """The key table as Markdown (docs/KEYS.md is generated from this)."""
     lines = ["| Key | Action | Where |", "|---|---|---|"]
-    lines += [f"| `{k}` | {what} | {where} |" for k, what, where in key_rows()]
+    lines += [f"| `{k}` | {what} | {place} |" for k, what, place in key_rows()]
     return "\n".join(lines) + "\n"
 
 
@@ -44,8 +47,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", no_wrap=True, style="bold")
         table.add_column("Action", ratio=1)
         table.add_column("Where", no_wrap=True, style="dim")
-        for key, what, where in key_rows():
-            table.add_row(Text(key), Text(what), Text(where))
+        for key, what, place in key_rows(getattr(self.app, "key_table", None)):
+            table.add_row(Text(key), Text(what), Text(place))
         with VerticalScroll(id="help-body"):
             yield Static(table, id="help-table")
             yield Static(Text("Esc closes this screen. The mouse works too, but nothing needs it.",

@@ -1,0 +1,33 @@
+"""The command palette's studio entries: every action of ACTIONS, with the key in effect."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from nemo_tui.ui.commands import ACTIONS, key_display, keys_in_effect
+
+
+class StudioCommands(Provider):
+    """Command palette provider offering every studio action from :data:`ACTIONS`."""
+
+    def _entries(self) -> list[tuple[str, str, str]]:
+        """(title, help, action) for each palette entry, with the key the user has for it."""
+        keys = keys_in_effect(getattr(getattr(self, "app", None), "key_table", None))
+        return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]", a.action)
+                for a in ACTIONS if a.palette]
+
+    async def discover(self) -> Hits:
+        """Show every action before the user types."""
+        for title, help_text, action in self._entries():
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        """Fuzzy-match the actions' titles."""
+        matcher = self.matcher(query)
+        for title, help_text, action in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action),
+                          text=title, help=help_text)

@@ -1,0 +1,121 @@
+"""Keymaps: the [keymap] table checked (pure), `nemo-tui keys`, and the studio using it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
+    backend_fixture,
+    fast_idle,
+    lines,
+    make_studio,
+    settle,
+    wait_until,
+)
+
+from nemo_tui.keymap import normalize_key, resolve
+from nemo_tui.ui.commands import ACTIONS
+from nemo_tui.ui.palette import StudioCommands
+from nemo_tui.ui.screens.help import HelpScreen, key_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(("key", "want"), [
+    ("ctrl+e", "ctrl+e"), ("Ctrl+E", "ctrl+e"), ("?", "question_mark"), ("f5", "f5"),
+    ("question_mark", "question_mark"), ("/", "slash"), ("ctrl++", "ctrl+plus"),
+    ("shift+f3", "shift+f3"), ("d", "d"), ("ctrl+?x", None), ("hyperdrive+e", None),
+    ("", None), ("\x1b", None), ("ctrl+ctrl+e", None), ("nosuchkey", None),
+])
+def test_normalize_key(key, want):
+    assert normalize_key(key) == want
+
+
+def test_resolve_reports_every_problem_in_one_line_and_keeps_defaults():
+    result = resolve(ACTIONS, {"export": "ctrl+e", "nope": "f5", "credits": "ctrl+n",
+                               "upload": "e", "help": "ctrl+?x", "open_web": "ctrl+s",
+                               "refresh_state": 5})
+    # export moves off ctrl+s, so open_web may take it; the rest keep their defaults
+    assert result.overrides == {"export": "ctrl+e", "open_web": "ctrl+s"}
+    assert result.keys["credits"] == "ctrl+b" and result.keys["upload"] == "ctrl+f"
+    message = result.message
+    assert message is not None and "\n" not in message
+    for part in ("unknown id 'nope'", "upload = 'e' refused", "'ctrl+?x' is not a key",
+                 "credits and new_session both on 'ctrl+n'", "refresh_state = 5 is not a key"):
+        assert part in message
+
+
+def test_resolve_swaps_and_scopes():
+    """Two actions may swap keys; a jobs-table key may reuse a letter, never an app key."""
+    ok = resolve(ACTIONS, {"export": "ctrl+b", "credits": "ctrl+s", "job_cancel": "k"})
+    assert ok.message is None and ok.keys["export"] == "ctrl+b" and ok.keys["job_cancel"] == "k"
+    bad = resolve(ACTIONS, {"job_cancel": "ctrl+s", "job_copy": "d"})
+    assert bad.overrides == {} and "job_cancel and export" in bad.message
+    assert "job_copy and job_download both on 'd'" in bad.message
+
+
+def test_every_binding_has_an_id_from_the_table():
+    """Keymap-independent: the ids of the studio's bindings are exactly the table's actions."""
+    from nemo_tui.ui.app import NemoStudioApp
+    from nemo_tui.ui.widgets.jobs import JobsTable
+
+    ids = [b.id for b in [*NemoStudioApp.BINDINGS, *JobsTable.BINDINGS]]
+    assert None not in ids
+    assert set(ids) == {a.action for a in ACTIONS if a.scope in ("app", "jobs")}
+
+
+def _write_config(home: Path, text: str) -> None:
+    cfg = Path(os.environ["XDG_CONFIG_HOME"]) / "nemo-tui"
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "config.toml").write_text(text)
+
+
+def test_keys_command_prints_the_table_in_effect(isolated_dirs):
+    _write_config(isolated_dirs, '[keymap]\nexport = "ctrl+e"\nbogus = "f9"\n')
+    run = [sys.executable, "-m", "nemo_tui", "keys"]
+    proc = subprocess.run([*run, "--json"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    rows = {r["id"]: r for r in data["keys"]}
+    assert rows["export"] == {"id": "export", "key": "ctrl+e", "default": "ctrl+s",
+                              "title": "Export", "where": "anywhere"}
+    assert rows["job_cancel"]["where"] == "jobs table"
+    assert len(data["problems"]) == 1 and "unknown id 'bogus'" in data["problems"][0]
+    assert proc.stderr.count("\n") == 1  # the problem, in one line
+    proc = subprocess.run(run, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
+    line = next(x for x in proc.stdout.splitlines() if " export " in x)
+    assert line.startswith("Ctrl+E (default Ctrl+S)")
+
+
+async def test_keymap_remaps_export_in_the_studio(backend, tmp_path):
+    """ctrl+e exports (ctrl+s no longer does); footer, palette and F1 show ctrl+e; a bad entry
+    is reported once at start and the studio keeps that action's default."""
+    app = make_studio(backend.url, tmp_path, keymap={"export": "ctrl+e", "credits": "ctrl+n"})
+    nothing = "Nothing to export yet"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        toasts = [n.message for n in app._notifications]
+        assert len(toasts) == 1 and "credits and new_session both on 'ctrl+n'" in toasts[0]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not any(t.startswith(nothing) for t in lines(app, "error"))
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        assert any(t.startswith(nothing) for t in lines(app, "error"))
+        footer_keys = {b.binding.action: k for k, b in app.active_bindings.items()}
+        assert footer_keys["export"] == "ctrl+e" and footer_keys["credits"] == "ctrl+b"
+        help_text = {what.split(" — ")[0]: key for key, what, _ in key_rows(app.key_table)}
+        assert help_text["Export"] == "Ctrl+E"
+        entries = {t: h for t, h, _a in StudioCommands._entries(SimpleNamespace(app=app))}
+        assert entries["Export"].endswith("[Ctrl+E]") and entries["Credits"].endswith("[Ctrl+B]")
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        shot = app.export_screenshot()
+        assert "Ctrl+E" in shot and "Ctrl+S" not in shot
