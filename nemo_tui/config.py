@@ -52,6 +52,14 @@ CONFIG_KEYS: dict[str, tuple[type, ...]] = {
 #: How the studio tells a user who looks elsewhere that something finished (config `notify`).
 NOTIFY_MODES = ("bell", "osc9", "osc777", "off")
 
+#: How the config error names each accepted type (the words a user writes TOML with).
+_KIND_WORDS: dict[tuple[type, ...], str] = {
+    (str,): "a text in quotes",
+    (int, float): "a number",
+    (int,): "a whole number",
+    (bool,): "true or false",
+}
+
 
 class ConfigError(NemoError):
     """The configuration (file, environment or flag) is unusable; the message names the culprit."""
@@ -295,8 +303,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
             not isinstance(data[key], types)
             or (bool not in types and isinstance(data[key], bool))
         ):
-            kind = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"In the config file {path}, {key} must be a {kind}.")
+            raise ConfigError(f"In the config file {path}, {key} must be {_KIND_WORDS[types]}.")
     return data
 
 

@@ -137,7 +137,9 @@ class JobStore:
                 os.replace(self.path, corrupt)
             self.warning = (f"The render job list {self.path} was damaged; it was kept as "
                             f"{corrupt.name} and a new list was started.")
-            log.warning("%s", self.warning)
+            # not log.warning: without a configured handler, Python's last-resort handler
+            # prints it to stderr, and the CLI prints the warning itself (it showed twice)
+            log.info("%s", self.warning)
             return []
         return [job for job in map(RenderJob.from_dict, data["jobs"]) if job is not None]
 

@@ -13,3 +13,31 @@ def test_ask_with_an_empty_message_exits_2_and_sends_nothing(local_backend, text
     err = assert_clean_error(proc, 2)
     assert "empty" in err and proc.stdout == ""
     assert local_backend.requests() == []
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ('poll_interval = "fast"', "poll_interval must be a number."),
+    ("local_port = 8.5", "local_port must be a whole number."),
+    ("token_streaming = 1", "token_streaming must be true or false."),
+    ("theme = 3", "theme must be a text in quotes."),
+])
+def test_config_type_error_reads_as_english(isolated_dirs, line, words):
+    """A wrongly typed config key names what it must be in words, not Python type names."""
+    cfg = isolated_dirs / "config" / "nemo-tui" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text(line + "\n")
+    err = assert_clean_error(run("jobs"), 2)
+    assert words in err and str(cfg) in err
+    assert " a int" not in err and "float" not in err
+
+
+def test_jobs_with_a_damaged_list_says_so_once(isolated_dirs):
+    """A corrupt jobs file: the 'was damaged' sentence once on stderr, the list starts empty."""
+    jobs = isolated_dirs / "state" / "nemo-tui" / "jobs.json"
+    jobs.parent.mkdir(parents=True)
+    jobs.write_text("{not json")
+    proc = run("jobs")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("was damaged") == 1, proc.stderr
+    assert "No render jobs" in proc.stdout
+    assert (jobs.parent / "jobs.json.corrupt").read_text() == "{not json"
