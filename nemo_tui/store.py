@@ -131,6 +131,14 @@ def url_key(api_url: str) -> str:
     return hashlib.sha256(normalize_api_url(api_url).encode("utf-8")).hexdigest()[:20]
 
 
+def session_key(session_id: str) -> str:
+    """A file-name-safe key for a session id: the id itself when harmless, else its hash."""
+    if (session_id.replace("-", "").replace("_", "").isalnum() and session_id.isascii()
+            and len(session_id) <= 100):
+        return session_id
+    return hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()[:32]
+
+
 def now_iso() -> str:
     """Current UTC time, ISO 8601 with a Z."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -333,10 +341,8 @@ class TranscriptStore:
 
     def __init__(self, paths: AppPaths, api_url: str, session_id: str) -> None:
         """Bind to `<state>/transcripts/<url key>/<session>.jsonl`."""
-        safe = session_id if session_id.replace("-", "").replace("_", "").isalnum() \
-            and session_id.isascii() and len(session_id) <= 100 \
-            else hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()[:32]
-        self.path = paths.state_dir / "transcripts" / url_key(api_url) / f"{safe}.jsonl"
+        self.path = (paths.state_dir / "transcripts" / url_key(api_url)
+                     / f"{session_key(session_id)}.jsonl")
         self._checked_tail = False
 
     def append(self, role: Role, text: str, *, ts: str | None = None) -> TranscriptEntry:
