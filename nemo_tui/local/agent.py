@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import edits, replies
+from . import edits, replies, segment_edits
 from .edits import EditError
 from .prompt import has_cjk, make_title, parse_request
 from .understand import Op, classify
@@ -208,6 +208,8 @@ async def _generate(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
 def _apply(draft: dict[str, Any], op: Op, uploads: list[dict[str, Any]]) -> str:
     """Apply an edit to a (copied) draft; returns a one-line description or raises EditError."""
     a = op.args
+    if op.kind in segment_edits.KINDS:
+        return segment_edits.apply(draft, op.kind, a)
     if op.kind == "set_title":
         text = a.get("text") or draft["m"].get("title")
         if not text:

@@ -35,6 +35,10 @@ _UNCLEAR = {
     "title": "What should the title say? For example: change the title to \"Summer Sale\".",
     "volume": "What volume should the music have? For example: music volume 20%.",
     "move": "Where should that scene go? For example: move scene 3 to the start.",
+    "track": "I couldn't find that track. Name it like the timeline does: \"the Video track\" "
+             "or \"track 3\".",
+    "segment": "I couldn't tell what to do with that segment. Try: split segment 2 of the "
+               "Video track at 9s.",
     "remove_scene": "Which scene should I remove? For example: remove scene 2, or remove the "
                     "last scene.",
 }

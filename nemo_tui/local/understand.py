@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .prompt import parse_aspect, parse_duration, parse_mood, parse_pace, parse_palette, zh_number
+from .understand_segments import segment_op
 
 
 @dataclass
@@ -229,6 +230,11 @@ def classify(text: str, draft: dict[str, Any] | None, uploads: list[dict[str, An
     if not text:
         return Op("help")
     has_draft = isinstance(draft, dict) and bool(draft.get("t"))
+    composed = segment_op(text, draft if has_draft else None, uploads)
+    if composed is not None:  # the timeline's edit keys: checked first, they name the target
+        kind, args = composed
+        return Op("no_draft", {"edit": kind}) if kind.startswith(("seg_", "insert")) and \
+            not has_draft else Op(kind, args)
     if _GEN_RE.search(text) or _ZH_GEN_RE.search(text):
         return Op("generate")
     if _HELP_RE.search(text):
