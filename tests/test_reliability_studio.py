@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from test_ui_support import (
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
     RecordingStudio,
+    fast_idle,
     lines,
     run_sse_count,
     say,
@@ -20,19 +21,6 @@ from test_ui_support import (
 )
 
 from nemo_tui.local.faults import HOSTILE_TEXT
-
-
-@pytest.fixture
-def fast_idle(monkeypatch):
-    """Skip Textual's process-idle wait in pilot presses (the backend shares this process)."""
-    import textual.app
-    import textual.pilot
-
-    async def no_wait(*_a: Any, **_kw: Any) -> None:
-        return None
-
-    monkeypatch.setattr(textual.app, "wait_for_idle", no_wait)
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", no_wait)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual._queue import Queue
 
 from nemo_tui.api.models import TurnEvent
 from nemo_tui.config import Settings, load_settings
@@ -18,24 +19,78 @@ from nemo_tui.ui.app import NemoStudioApp
 from nemo_tui.ui.widgets.chat import ChatInput
 
 
-async def _no_idle_wait(*_a: Any, **_kw: Any) -> None:
-    """Stands in for textual's wait_for_idle (see fast_idle)."""
-    await asyncio.sleep(0)
+def _pumps(app: Any) -> list[Any]:
+    """The app and every node of every screen on its stack (each has a message queue)."""
+    out = [app]
+    for screen in app.screen_stack:
+        out.extend(screen.walk_children(with_self=True))
+    return out
+
+
+class _WatchedQueue(Queue):
+    """Textual's message queue, knowing whether its pump is waiting for a message (is idle)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting = False
+
+    async def get(self) -> Any:
+        """Wait for the next message, marked as waiting meanwhile."""
+        self.waiting = True
+        try:
+            return await super().get()
+        finally:
+            self.waiting = False
+
+    def idle(self) -> bool:
+        """Nothing queued and the pump back at its ``get`` (no handler running)."""
+        return self.waiting and not self.values
+
+
+def _key_to_queue(driver: Any, message: Any) -> None:
+    """Driver.send_message without the thread hop: a pressed key is queued before the press
+    returns, so the drain below sees it (upstream goes through run_coroutine_threadsafe)."""
+    driver._app.post_message(message)
+
+
+async def _queues_drained(*_a: Any, **_kw: Any) -> None:
+    """Stands in for Textual's wait_for_idle: wait until the app and every widget on screen have
+    handled all their messages (nothing queued, nothing in a handler), twice in a row."""
+    from textual._context import active_app
+
+    app = active_app.get(None)
+    if app is None:
+        await asyncio.sleep(0)
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5.0  # a guard against a pump that never rests, not a timing
+    quiet = 0
+    while quiet < 2 and loop.time() < deadline:
+        await asyncio.sleep(0)
+        busy = any(not p._message_queue.idle() for p in _pumps(app))
+        quiet = 0 if busy else quiet + 1
 
 
 @pytest.fixture
 def fast_idle(monkeypatch):
-    """Skip Textual's CPU-idle heuristic in pilot key presses and pauses.
+    """Replace Textual's CPU-idle heuristic in pilot key presses and pauses with a condition.
 
-    It waits (up to 1 s per key) until the *process* is idle, and the local backend runs in a
-    thread of this process. Tests wait deterministically instead: Pilot's own screen-queue
-    wait plus :func:`settle` (all workers finished).
+    Textual waits (up to 1 s per key) until the *process* is idle, and the local backend runs in
+    a thread of this process; on a loaded machine that is luck either way. Instead a key is put
+    on the app's queue at once and a press returns when every message queue of the app and its
+    screens is drained (nothing queued, every pump back waiting for its next message). Work
+    that finishes later (workers, timers) is waited for by the tests' own conditions
+    (:func:`settle`, :func:`wait_until`).
     """
     import textual.app
+    import textual.message_pump
     import textual.pilot
+    from textual.drivers.headless_driver import HeadlessDriver
 
-    monkeypatch.setattr(textual.app, "wait_for_idle", _no_idle_wait)
-    monkeypatch.setattr(textual.pilot, "wait_for_idle", _no_idle_wait)
+    monkeypatch.setattr(textual.message_pump, "Queue", _WatchedQueue)
+    monkeypatch.setattr(textual.app, "wait_for_idle", _queues_drained)
+    monkeypatch.setattr(textual.pilot, "wait_for_idle", _queues_drained)
+    monkeypatch.setattr(HeadlessDriver, "send_message", _key_to_queue, raising=False)
 
 
 @pytest.fixture(name="backend")
@@ -104,6 +159,18 @@ async def wait_until(pilot: Any, condition: Any, tries: int = 400) -> None:
         await pilot.pause(0.01)
         if condition():
             return
+
+
+async def until(pilot: Any, condition: Any, what: str = "condition", limit: float = 20.0
+                ) -> None:
+    """Let the app run until ``condition()`` holds; fail saying ``what`` if it never does
+    (``limit`` only guards against a hang, it is not a timing assertion)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} never held")
+        await pilot.pause(0.005)
 
 
 async def say(pilot: Any, text: str) -> None:

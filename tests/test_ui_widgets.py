@@ -15,6 +15,7 @@ from test_ui_support import (  # noqa: F401 - fixtures are used by name
     say,
     settle,
     studio_settings,
+    until,
 )
 from textual.app import App, ComposeResult
 
@@ -51,21 +52,23 @@ async def test_huge_draft_tree_is_lazy():
     pane = TimelinePane()
     async with Host(pane).run_test(size=(120, 40)) as pilot:
         pane.set_draft(decode_draft(big_draft()))
-        await pilot.pause(0)
+        # the tree is mounted after the first frame
+        await until(pilot, lambda: pane.query(DraftTree) and pane.query_one(DraftTree).root
+                    .children, "tree shown")
         tree = pane.query_one(DraftTree)
         tracks = tree.root.children
         assert len(tracks) == 2 and not tracks[0].children
         tracks[0].expand()
-        await pilot.pause(0)
+        await until(pilot, lambda: tracks[0].children, "first chunk")
         kids = tracks[0].children
         assert len(kids) == CHUNK + 1 and "more" in str(kids[-1].label)
         kids[-1].expand()
-        await pilot.pause(0)
+        await until(pilot, lambda: len(tracks[0].children) > CHUNK + 1, "second chunk")
         assert len(tracks[0].children) == 2 * CHUNK + 1
         assert str(tracks[0].children[CHUNK].label).startswith(f"clip {CHUNK} ")
         # the title text is literal (no markup parsed)
         tracks[1].expand()
-        await pilot.pause(0)
+        await until(pilot, lambda: tracks[1].children, "title track")
         assert "[b]hi[/b]" in str(tracks[1].children[0].label)
 
 
@@ -77,7 +80,7 @@ async def test_ruler_draws_every_track_to_scale_in_the_width():
         ruler.set_draft(decode_draft({"d": 10000, "t": [
             {"tt": 0, "sg": [{"s": 0, "d": 10000, "m": {"name": "v"}}]},
             {"tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "t"}}]}]}))
-        await pilot.pause(0)
+        await pilot.pause()
         text = ruler.render()
         assert isinstance(text, Text)
         rows = text.plain.split("\n")
@@ -106,7 +109,7 @@ async def test_chat_chunks_batch_and_final_replaces():
         assert len(paints) == 1  # 200 chunks, one repaint
         assert live.live and live.content.plain.startswith("[bold red]not markup")
         log.finish_message("[bold red]done[/]")
-        await pilot.pause(0)
+        await pilot.pause()
         assert log.lines("agent") == ["[bold red]done[/]"]
         assert not any(e.live for e in log.entries)
 
@@ -121,7 +124,7 @@ async def test_status_bar_fields():
         bar.set_info(connection="ready", api_url="https://api.example:8443", session="S1",
                      credits=Credits(7, 3, 10), token_expiry="2026-12-02")
         bar.set_activity("chat", "generating video…")
-        await pilot.pause(0)
+        await pilot.pause()
         plain = bar.render_info(bar.info).plain
         for part in ("ready", "api.example:8443", "session S1", "credits 7/3/10",
                      "2026-12-02", "generating video…"):
@@ -180,7 +183,7 @@ async def test_gui_speak_becomes_offers_and_actions(tmp_path):
                             "timeline, or drag the clip to reorder.")
         app.post_message(StateFetched(SessionState("s", None, None, DEMO_DRAFT, [], [], {}),
                                       "turn"))
-        await pilot.pause(0)
+        await pilot.pause()
         new = lines(app)[before:]
         assert any("Ctrl+S" in t for t in new)
         assert any("describe the change" in t for t in new)
@@ -208,7 +211,7 @@ async def test_long_stream_freezes_paragraphs_and_final_is_one_line():
         assert parts[-1].raw_text == "tail"
         whole = "".join(f"paragraph {i} " + "word " * 30 + "\n\n" for i in range(3)) + "tail"
         log.finish_message(whole)
-        await pilot.pause(0)
+        await pilot.pause()
         assert log.lines("agent") == [whole]
 
 
@@ -222,12 +225,12 @@ async def test_jobs_table_ticks_only_while_a_job_runs():
         job = RenderJob(id="r1", api_url="u", session_id="s", status="processing", progress=40,
                         created_at="2026-11-25T11:59:00+00:00")
         table.upsert(job)
-        await pilot.pause(0)
+        await pilot.pause()
         assert table._ticker is not None
         assert table.get_cell("r1", "elapsed").plain == "1:00"
         assert "40%" in table.get_cell("r1", "progress").plain
         table.upsert(dataclasses.replace(job, status="lost", error="gone"))
-        await pilot.pause(0)
+        await pilot.pause()
         assert table._ticker is None
         assert table.get_cell("r1", "output").plain == "gone"
 
