@@ -28,8 +28,9 @@ __all__ = [
     "track_text",
 ]
 
-#: Longest time accepted (100 days, in ms); larger values are clamped so sums never overflow
-#: a display and every time stays an exact int.
+#: Longest time accepted (100 days, in ms). A larger value is nonsense (NaN or inf turned into
+#: a number by some server, 1e300…) and is treated like a missing one, not clamped: a clamped
+#: value showed as a 100-day (8640000s) draft. Every time stays an exact int.
 MAX_MS = 100 * 24 * 3600 * 1000
 #: Largest canvas side accepted; beyond that a value is nonsense and dropped.
 MAX_SIDE = 100_000
@@ -108,11 +109,11 @@ def _num(value: Any) -> float | None:
 
 
 def _ms(value: Any) -> int | None:
-    """A time in ms clamped to [0, MAX_MS]; None when not a number."""
+    """A time in ms (negative → 0); None when not a finite number or beyond MAX_MS."""
     f = _num(value)
-    if f is None:
+    if f is None or f > MAX_MS:
         return None
-    return int(min(max(f, 0.0), MAX_MS))
+    return int(max(f, 0.0))
 
 
 def _side(value: Any) -> int | None:
