@@ -8,6 +8,7 @@ duration, removed tracks, then each track of the new draft in order. Pure: no I/
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from math import gcd
 
 from nemo_tui.draft import (
@@ -21,10 +22,25 @@ from nemo_tui.draft import (
 )
 from nemo_tui.textsafe import safe_line
 
-__all__ = ["MAX_LINES_PER_TRACK", "diff_drafts"]
+__all__ = ["MAX_LINES_PER_TRACK", "diff_drafts", "diff_head"]
 
 #: Segment-change lines listed per track before "… N more changes".
 MAX_LINES_PER_TRACK = 20
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    """A track's count of changes left unlisted (each would have been one line)."""
+
+    count: int
+    role: str
+
+    def line(self) -> str:
+        """``Video: … 12 more changes``."""
+        return f"{self.role}: … {self.count} more change{'' if self.count == 1 else 's'}"
+
+
+Entry = str | _Hidden  # one change line, or a count of changes not listed
 
 
 def _size(draft: Draft | None) -> str | None:
@@ -102,12 +118,13 @@ def _segment_changes(role: str, old: Segment, new: Segment, single: bool) -> lis
     return lines
 
 
-def _track_changes(old: Track, new: Track) -> list[str]:
-    """Lines for one matched track pair, capped at MAX_LINES_PER_TRACK."""
+def _track_changes(old: Track, new: Track) -> list[Entry]:
+    """Lines for one matched track pair, capped at MAX_LINES_PER_TRACK, then the count of the
+    changes not listed (each one a line it would have been)."""
     role = new.role
     pairs, removed = _match_segments(old.segments, new.segments)
     single = len(old.segments) == 1 and len(new.segments) == 1
-    lines: list[str] = []
+    lines: list[Entry] = []
     hidden = 0
 
     def add(more: list[str]) -> None:
@@ -124,22 +141,22 @@ def _track_changes(old: Track, new: Track) -> list[str]:
         add([f"- {role}: {_seg_text(seg)}"])
     for j, pair in enumerate(pairs):
         if len(lines) >= MAX_LINES_PER_TRACK:
-            if pair is None or _changed(*pair):
-                hidden += 1
+            hidden += 1 if pair is None else _change_count(*pair)
             continue
         if pair is None:
             add([f"+ {role}: {_seg_text(new.segments[j])}"])
         else:
             add(_segment_changes(role, pair[0], pair[1], single))
     if hidden:
-        lines.append(f"{role}: … {hidden} more change{'' if hidden == 1 else 's'}")
+        lines.append(_Hidden(hidden, role))
     return lines
 
 
-def _changed(old: Segment, new: Segment) -> bool:
-    """Whether a matched pair differs in anything the diff reports."""
-    return (old.label, old.label_is_text, old.start_ms, old.duration_ms, old.volume) != (
-        new.label, new.label_is_text, new.start_ms, new.duration_ms, new.volume)
+def _change_count(old: Segment, new: Segment) -> int:
+    """How many lines `_segment_changes` would give for a matched pair (without formatting)."""
+    return ((old.label != new.label or old.label_is_text != new.label_is_text)
+            + ((old.start_ms, old.duration_ms) != (new.start_ms, new.duration_ms))
+            + (old.volume != new.volume and _percent(old.volume) != _percent(new.volume)))
 
 
 def _seg_text(seg: Segment) -> str:
@@ -160,12 +177,32 @@ def _new_timeline_line(draft: Draft) -> str:
 
 
 def diff_drafts(old: Draft | None, new: Draft | None) -> list[str]:
-    """What changed from ``old`` to ``new``, one short line per change; [] when nothing did."""
+    """What changed from ``old`` to ``new``, one short line per change; [] when nothing did.
+
+    A track with many changes lists MAX_LINES_PER_TRACK of them, then ``Role: … N more
+    changes``.
+    """
+    return [e.line() if isinstance(e, _Hidden) else e for e in _entries(old, new)]
+
+
+def diff_head(old: Draft | None, new: Draft | None, limit: int) -> tuple[list[str], int]:
+    """The first `limit` lines of `diff_drafts`, and how many changes the rest holds.
+
+    The count is of changes, not of lines: a track's ``… N more changes`` line counts N, so
+    "… and M more changes" after the head is true however large the edit.
+    """
+    entries = _entries(old, new)
+    head = [e.line() if isinstance(e, _Hidden) else e for e in entries[:limit]]
+    return head, sum(e.count if isinstance(e, _Hidden) else 1 for e in entries[limit:])
+
+
+def _entries(old: Draft | None, new: Draft | None) -> list[Entry]:
+    """The change lines, with each track's unlisted changes as one `_Hidden` count."""
     if old is None and new is None:
         return []
     if old is None and new is not None:
         return [_new_timeline_line(new)] + [f"+ track {track_text(t)}" for t in new.tracks]
-    lines: list[str] = []
+    lines: list[Entry] = []
     old_title = old.title if old else None
     new_title = new.title if new else None
     if old_title != new_title:

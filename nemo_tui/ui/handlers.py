@@ -75,7 +75,7 @@ class StudioHandlers:
     # ---- state -----------------------------------------------------------------------------
     def on_state_fetched(self: NemoStudioApp, msg: StateFetched) -> None:
         """Decode the draft, report the diff after a turn, refresh the timeline."""
-        from nemo_tui.diff import diff_drafts
+        from nemo_tui.diff import diff_head
         from nemo_tui.draft import decode_draft, summarize
 
         self.mark_ready()
@@ -83,17 +83,18 @@ class StudioHandlers:
         new = decode_draft(state.draft)
         old = self.draft
         changed = state.draft != self.raw_draft
-        lines = diff_drafts(old, new) if changed and msg.reason != "open" else []
+        lines, more = (diff_head(old, new, MAX_DIFF_LINES) if changed and msg.reason != "open"
+                       else ([], 0))
         if msg.reason in ("turn", "no_text", "poll", "upload") and lines:
             head = {"no_text": "The agent changed the timeline:",
                     "poll": "The timeline changed after the connection was lost:"}.get(
                         msg.reason, "Timeline changes:")
             self.say(head, "info")
-            for line in lines[:MAX_DIFF_LINES]:
+            for line in lines:
                 self.say(line, "diff")
-            if len(lines) > MAX_DIFF_LINES:
-                self.say(f"… and {len(lines) - MAX_DIFF_LINES} more changes (see the timeline).",
-                         "diff")
+            if more:
+                self.say(f"… and {more} more change{'' if more == 1 else 's'} (see the "
+                         "timeline).", "diff")
         elif msg.reason == "no_text":
             self.say("The agent finished without a reply, and the timeline did not change.",
                      "info")
