@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="instead of a new render, wait for / download a known job")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
     sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
+    pre = sub.add_parser("preview", parents=[common],
+                         help="one frame of a video (or an image) drawn in the terminal")
+    pre.add_argument("target", metavar="PATH|JOB_ID", help="a video or image, or a render job")
+    pre.add_argument("--at", metavar="SECONDS", type=float, default=0.0,
+                     help="the time of the frame (default 0; exact, not the nearest keyframe)")
+    pre.add_argument("--width", metavar="COLUMNS", type=int, default=None,
+                     help="columns wide (default: the terminal's width, 80 when not a terminal)")
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -164,6 +171,10 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
         from nemo_tui.cli_keys import run_keys
 
         return run_keys(settings, output)
+    if command == "preview":
+        from nemo_tui.cli_preview import run_preview
+
+        return run_preview(args.target, settings, output, at=args.at, width=args.width)
     backend = None
     if settings.local:
         from nemo_tui.services import start_local_backend

@@ -51,7 +51,9 @@ def ffmpeg_args(plan: RenderPlan, out_tmp: Path, preset: str) -> list[str]:
         "-/filter_complex", "graph.txt",
         "-map", "[vout]", "-map", "[aout]",
         "-c:v", "libx264", "-preset", preset, *tuning, "-crf", "23", "-pix_fmt", "yuv420p",
-        "-r", str(plan.fps),
+        # a keyframe at least every 2 s: an exact-frame preview decodes from the keyframe before
+        # it, so seeking costs at most 2 s of decoding (x264's default GOP is 250 frames)
+        "-r", str(plan.fps), "-g", str(2 * plan.fps),
         "-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ar", "44100", "-ac", "2",
         "-t", f"{plan.duration:.6f}", "-movflags", "+faststart", "-f", "mp4",
         file_url(out_tmp),

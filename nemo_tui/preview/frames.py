@@ -1,0 +1,71 @@
+"""One previewed file for a screen: an open decoder, a thumbnail cache and strip timing.
+
+No Textual. Methods block; the UI calls them from thread workers, one at a time per file (a
+lock serializes them: a decoder seeks one place at a time).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nemo_tui.preview import load_media
+from nemo_tui.preview.cache import ThumbnailCache, frame_key
+
+#: Shared by every FrameSource: previews of the same file reuse decoded thumbnails.
+SHARED_CACHE = ThumbnailCache()
+
+
+def strip_times(duration: float | None, count: int) -> list[float]:
+    """Times of ``count`` thumbnails spread across the video: the middle of equal parts."""
+    if not duration or duration <= 0:
+        return [0.0] * count
+    return [round(duration * (i + 0.5) / count, 3) for i in range(count)]
+
+
+class FrameSource:
+    """Decoded, cached pictures of one media file."""
+
+    def __init__(self, path: Path | str, cache: ThumbnailCache | None = None) -> None:
+        """Open the file now (PreviewError / PreviewUnavailable when it cannot be)."""
+        self.path = Path(path).expanduser()
+        self.cache = cache if cache is not None else SHARED_CACHE
+        self._media = load_media().open_media(self.path)
+        self.info = self._media.info
+        self._lock = threading.Lock()
+
+    def frame(self, t: float, size: tuple[int, int], *, exact: bool = True,
+              cancelled: Callable[[], bool] | None = None) -> Any:
+        """The RGB picture at ``t`` scaled to ``size`` (from the cache when it was decoded)."""
+        if self.info.kind == "image":
+            t = 0.0
+        key = frame_key(self.path, t, size, exact)
+        picture = self.cache.get(key)
+        if picture is None and not exact:
+            picture = self.cache.get(frame_key(self.path, t, size, True))  # exact is better
+        if picture is not None:
+            return picture
+        with self._lock:
+            picture = self._media.frame_at(t, size, exact=exact, cancelled=cancelled)
+        self.cache.put(key, picture)
+        return picture
+
+    def strip(self, times: list[float], size: tuple[int, int],
+              on_picture: Callable[[int, Any, bool], None],
+              cancelled: Callable[[], bool] | None = None) -> None:
+        """Thumbnails at ``times``: first the nearest keyframes (fast, every slot filled at
+        once), then the exact frames; ``on_picture(index, picture, exact)`` after each."""
+        for exact in (False, True):
+            for i, t in enumerate(times):
+                if cancelled is not None and cancelled():
+                    return
+                on_picture(i, self.frame(t, size, exact=exact, cancelled=cancelled), exact)
+            if self.info.kind == "image":
+                return
+
+    def close(self) -> None:
+        """Release the decoder."""
+        with self._lock:
+            self._media.close()
