@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the time of the frame (default 0; exact, not the nearest keyframe)")
     pre.add_argument("--width", metavar="COLUMNS", type=int, default=None,
                      help="columns wide (default: the terminal's width, 80 when not a terminal)")
+    web = sub.add_parser("web", parents=[common], help="the studio in a browser tab (loopback)")
+    web.add_argument("--host", default=None,
+                     help="address to serve on (default 127.0.0.1; others have no authentication)")
+    web.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -183,6 +187,10 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
     try:
         if command is None:
             return _studio(settings, output)
+        if command == "web":
+            from nemo_tui.cli_web import run_web
+
+            return run_web(settings, output, host=args.host, port=args.port)
         return asyncio.run(_run_command(args, settings, output))
     finally:
         if backend is not None:

@@ -1,0 +1,102 @@
+"""`nemo-tui web`: the studio in a browser tab, served by textual-serve on loopback.
+
+Each browser tab runs its own studio process (``python -m nemo_tui``) against the same API URL.
+textual-serve has no authentication: whoever reaches the port drives the studio with this
+user's token and credits, so only loopback is served unless ``--host`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nemo_tui.cli import Output
+    from nemo_tui.config import Settings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+NO_AUTH_WARNING = ("WARNING: {host} is not a loopback address and the web studio has no "
+                   "authentication: anyone who can reach {host}:{port} can use your studio, your "
+                   "token and your credits.")
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is localhost or a loopback IP address."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def studio_command(settings: Settings) -> str:
+    """The shell command each browser tab runs: this Python, the studio, the same API URL."""
+    args = [sys.executable, "-m", "nemo_tui", "--api-url", settings.api_url]
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def url_of(host: str, port: int) -> str:
+    """The URL to open (IPv6 hosts in brackets)."""
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}"
+
+
+def _server_class() -> type:
+    """textual-serve's Server, closing open tabs when it stops (it would otherwise wait for
+    every browser to hang up, up to aiohttp's 60 s shutdown timeout)."""
+    import asyncio
+
+    from textual_serve.server import Server
+
+    class StudioServer(Server):
+        """A Server whose Ctrl-C ends each tab's studio process and returns promptly."""
+
+        def __init__(self, *args: object, **kw: object) -> None:
+            super().__init__(*args, **kw)  # type: ignore[arg-type]
+            self.tabs: set[asyncio.Task[object]] = set()
+
+        async def handle_websocket(self, request):  # type: ignore[no-untyped-def]
+            """Remember the tab's task so that shutting down can end it."""
+            task = asyncio.current_task()
+            if task is not None:
+                self.tabs.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.tabs.discard(task)  # type: ignore[arg-type]
+
+        async def on_shutdown(self, app: object) -> None:
+            """Cancel every tab: textual-serve then tells its studio to quit and waits."""
+            for task in list(self.tabs):
+                task.cancel()
+
+    return StudioServer
+
+
+def run_web(settings: Settings, output: Output, *, host: str | None, port: int) -> int:
+    """Serve the studio until Ctrl-C (or SIGTERM); returns the exit code."""
+    from nemo_tui.cli import UsageError, _check_port_free
+
+    host = host or DEFAULT_HOST
+    if not 0 < port <= 65535:
+        raise UsageError(f"The port {port} is out of range (1-65535).")
+    try:
+        server_class = _server_class()
+    except ImportError:
+        raise UsageError("The web studio needs the `web` extra: pip install 'nemo-tui[web]'.") \
+            from None
+    if not is_loopback_host(host):
+        output.err(NO_AUTH_WARNING.format(host=host, port=port))
+    _check_port_free(host.strip("[]"), port)
+    url = url_of(host, port)
+    server = server_class(studio_command(settings), host=host.strip("[]"), port=port,
+                    title="nemo-tui", public_url=url)
+    server.console.file = io.StringIO()  # its logo and banner: we print the URL ourselves
+    output.out(f"The studio is at {url} (Ctrl-C to stop).")
+    server.serve()
+    return 0
