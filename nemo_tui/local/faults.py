@@ -9,9 +9,14 @@ A rule is a dict (ARCHITECTURE.md): ``{"endpoint": NAME, "times": 1, ...}`` plus
 - for ``run_sse``: ``"stream": VARIANT`` (see ``STREAM_VARIANTS``; options ``seconds``,
   ``after_events``, ``error_form``, ``message``, ``size``, ``kind``, ``then``);
 - for ``render_poll``: ``"status": "failed"|"processing"|…`` (``"error"``, ``"progress"``) answers
-  that status instead of the job's real one (a stuck or failing render);
+  that status instead of the job's real one (a stuck or failing render); ``"without_url": true``
+  leaves the download URL out of a completed reply (a render that finishes without a link);
 - for ``file`` / ``render_download``: ``"cut_after_bytes": n`` closes the connection mid-body
-  (after hanging ``"stall"`` seconds, if given: a download in progress).
+  (after hanging ``"stall"`` seconds, if given: a download in progress); ``"redirect": "loop"``
+  answers 302 to the same file, and keeps doing so for every request that follows the loop
+  (one rule is an endless redirect loop).
+
+``"message"`` replaces the text of a ``code`` / ``http`` reply (e.g. ``"no such endpoint"``).
 
 Common keys: ``times`` (default 1; -1 or null = forever), ``skip`` (let that many matching
 requests through first), ``delay`` (seconds to wait before answering).
@@ -133,12 +138,12 @@ def generic_response(rule: dict[str, Any]) -> Response | None:
     if rule.get("code") is not None:
         code = int(rule["code"])
         status = int(rule.get("http") or HTTP_FOR_CODE.get(code, 400))
-        return JSONResponse({"code": code, "message": MESSAGES.get(code, "error"), "data": None},
-                            status, headers)
+        return JSONResponse({"code": code, "message": rule.get("message") or MESSAGES.get(
+            code, "error"), "data": None}, status, headers)
     if rule.get("http") is not None:
         status = int(rule["http"])
-        return JSONResponse({"code": status, "message": MESSAGES.get(status, "error")},
-                            status, headers)
+        return JSONResponse({"code": status, "message": rule.get("message") or MESSAGES.get(
+            status, "error")}, status, headers)
     return None
 
 

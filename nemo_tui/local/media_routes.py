@@ -94,7 +94,8 @@ def _job_view(be: Backend, request: Request, job: dict[str, Any],
         error = override.get("error", "render failed (injected fault)"
                              if status == "failed" else error)
     url = None
-    if status == "completed" and job["status"] == "completed":
+    if status == "completed" and job["status"] == "completed" and not (
+            override and override.get("without_url")):
         url = str(request.url_for("render_file", name=f"{job['id']}.mp4"))
     style = be.reply_style()
     if style == "bare":
@@ -195,6 +196,21 @@ class CutFileResponse:
         # Returning without the final message makes the server close the socket.
 
 
+#: Query parameter that marks a request following an injected redirect loop.
+LOOP_PARAM = "redirect_loop"
+
+
+def _redirect_loop(request: Request, rule: dict[str, Any] | None) -> Response | None:
+    """A 302 back to the same file when a ``redirect: loop`` rule fired or the request is
+    already in the loop (so one rule loops for as long as the client follows)."""
+    hop = request.query_params.get(LOOP_PARAM)
+    if not (rule and rule.get("redirect") == "loop") and hop is None:
+        return None
+    step = int(hop) + 1 if (hop or "").isdigit() else 1
+    return Response(status_code=302, headers={
+        "Location": str(request.url.replace_query_params(**{LOOP_PARAM: str(step)}))})
+
+
 def _serve(path: Path, rule: dict[str, Any] | None) -> Any:
     if rule and rule.get("cut_after_bytes") is not None:
         return CutFileResponse(path, int(rule["cut_after_bytes"]), float(rule.get("stall", 0)))
@@ -205,6 +221,8 @@ async def render_download(request: Request) -> Response:
     """GET /api/render/proxy/<id>/download (with auth)."""
     be = backend_of(request)
     rec, rule = await be.guard(request, "render_download")
+    if (loop := _redirect_loop(request, rule)) is not None:
+        return loop
     job = _job_or_404(be, request, rec)
     path = be.renders.output_path(job["id"])
     if job["status"] != "completed" or not path.exists():
@@ -216,6 +234,8 @@ async def render_file(request: Request) -> Response:
     """GET /files/<id>.mp4: a finished render, no auth, with Range support."""
     be = backend_of(request)
     _, rule = await be.guard(request, "file")
+    if (loop := _redirect_loop(request, rule)) is not None:
+        return loop
     name = request.path_params["name"]
     rid = name[:-4] if name.endswith(".mp4") else ""
     job = be.renders.get(rid) if RENDER_ID.match(rid or "-/") else None
