@@ -329,6 +329,7 @@ async def _download(client: NemoClient, job: RenderJob, dest: Path,
             path = await client.download_render(status, dest, progress=progress)
         except (NetworkError, ServerError) as exc:
             job.error = f"Download failed: {exc}"
+            job.download_progress = None  # the row shows the error, not "⬇ 0%"
             await changed()
             if attempt == DOWNLOAD_ATTEMPTS:
                 raise DownloadError(job.error) from None
@@ -336,6 +337,7 @@ async def _download(client: NemoClient, job: RenderJob, dest: Path,
             continue
         except NemoError as exc:
             job.error = str(exc)
+            job.download_progress = None
             await changed()
             raise
         job.path = str(path)

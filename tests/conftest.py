@@ -75,3 +75,26 @@ def local_backend(make_local_backend):
     Heartbeats every 0.2 s, renders at 0.1 scale, 100 free credits per anonymous user.
     """
     return make_local_backend()
+
+
+@pytest.fixture
+def unwritable_dir(tmp_path):
+    """A folder in which nothing can be created: mode 0500, or, when running as root (whom
+    modes do not stop), a sysfs folder, which refuses new files to everyone."""
+    from pathlib import Path
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    candidates = [locked, Path("/sys/kernel")]
+    try:
+        for folder in candidates:
+            try:
+                (folder / "probe").touch()
+            except OSError:
+                yield folder
+                return
+            (folder / "probe").unlink()
+        pytest.skip("no folder refuses writes here")
+    finally:
+        locked.chmod(0o700)

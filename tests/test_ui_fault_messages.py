@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from test_ui_support import (  # noqa: F401 - fixtures are used by name
     backend_fixture,
     lines,
@@ -52,3 +53,32 @@ async def test_no_credits_shows_the_registration_link_once(backend, tmp_path):
         assert len(errors) == 1, errors
         assert errors[0].count("/register?bind=anon_") == 1, errors[0]
         assert errors[0].count("http") == 1, errors[0]
+
+
+@pytest.mark.parametrize(("faults", "words"), [
+    ([{"endpoint": "file", "redirect": "loop"}], "redirects in a loop"),
+    ([{"endpoint": "render_poll", "status": "completed", "without_url": True, "times": -1},
+      {"endpoint": "render_download", "http": 404, "message": "no such endpoint", "times": -1}],
+     "finished without a download link"),
+], ids=["redirect-loop", "completed-without-url"])
+async def test_download_faults_are_reported_on_the_job_in_words(backend, tmp_path, faults,
+                                                               words):
+    """A download that cannot happen: the row shows why (not `completed ⬇ 0%`), and the chat
+    line names the job; never the generic 'Something went wrong'."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        backend.add_faults(faults)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        job = next(iter(app.jobs_table.jobs.values()))
+        assert job.status == "completed" and job.path is None and words in job.error
+        assert job.id not in app.jobs_table.downloads  # no download bar left behind
+        row = " ".join(c.plain for c in app.jobs_table.get_row(job.id))
+        assert "⬇" not in row and words[:12] in row
+        errors = lines(app, "error")
+        assert any(job.id in t and words in t for t in errors), errors
+        assert not any("Something went wrong" in t for t in errors)
+        assert app.job_store.get(job.id).error == job.error

@@ -66,8 +66,12 @@ def _disk_error(exc: OSError, part: Path) -> DownloadError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DownloadError(f"The disk is full (no space left for {part.name}). Free some space "
                              "and download again; the partial file is kept so it can resume.")
-    return DownloadError(f"Could not write {part.name}: {exc.strerror or exc}. Check the folder "
-                         "and download again.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return DownloadError(f"Cannot save the video in the folder {part.parent} "
+                             f"({exc.strerror}). Make that folder writable or choose another "
+                             "download folder, then download again.")
+    return DownloadError(f"Could not write {part.name} in the folder {part.parent}: "
+                         f"{exc.strerror or exc}. Check the folder and download again.")
 
 
 async def _write_body(resp: httpx.Response, part: Path, append: bool, done: int,
@@ -124,7 +128,8 @@ async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Pa
     try:
         await asyncio.to_thread(dest_dir.mkdir, parents=True, exist_ok=True)
     except OSError as exc:
-        raise DownloadError(f"Cannot create the folder {dest_dir}: {exc.strerror}.") from None
+        raise DownloadError(f"Cannot create the download folder {dest_dir} ({exc.strerror}). "
+                            "Choose another download folder, then download again.") from None
     if status.url:
         # A relative URL (no scheme) is taken relative to the API; it still gets no token.
         url = urljoin(client.api_url + "/", status.url)
@@ -166,6 +171,10 @@ async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Pa
                     start = offset
                     total = int(m.group(3)) if m.group(3) != "*" else None
                 await _write_body(resp, part, code == 206, start, total, progress)
+        except httpx.TooManyRedirects:
+            raise DownloadError("The video link redirects in a loop, so the video could not be "
+                                "downloaded. Try the download again later, or export "
+                                "again.") from None
         except httpx.TransportError:
             raise DownloadError("The download was cut off. Download again to resume it; the "
                                 f"partial file {part.name} is kept.") from None
@@ -175,8 +184,8 @@ async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Pa
     try:
         return await asyncio.to_thread(publish, part, target)
     except OSError as exc:
-        raise DownloadError(f"Could not save {target.name}: {exc.strerror}. The partial file "
-                            f"{part.name} is kept.") from None
+        raise DownloadError(f"Could not save {target.name} in the folder {target.parent}: "
+                            f"{exc.strerror}. The partial file {part.name} is kept.") from None
 
 
 def _length(resp: httpx.Response) -> int | None:
@@ -196,7 +205,17 @@ def _failure(code: int, raw: bytes, resp: httpx.Response) -> ApiFailure:
     return ApiFailure(code, code)
 
 
+#: Statuses of the fallback download that mean: this server has no download for the render.
+NO_FALLBACK = (404, 405, 410, 501)
+
+
 def _download_refused(client: NemoClient, f: ApiFailure, auth: bool) -> NemoError:
+    if auth and f.http_status in NO_FALLBACK and f.kind == "other":
+        # a completed render without a URL, and the documented fallback does not serve it
+        return DownloadError(f"The render finished without a download link, and the server "
+                             f"has no other download for it (HTTP {f.http_status}). Export "
+                             "again, or get the video from the NemoVideo web editor.",
+                             code=f.code, http_status=f.http_status)
     if auth:
         return client.error_for(f, "render")
     if f.http_status in (403, 404, 410):
