@@ -148,8 +148,12 @@ def main(argv: list[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAIL
     except OSError as exc:
+        from nemo_tui.config import AppPaths
+        from nemo_tui.store import explain_state_error
+
+        explained = explain_state_error(exc, AppPaths.default().state_dir)
         where = f" ({exc.filename})" if exc.filename else ""
-        output.err(f"{exc.strerror or exc}{where}.")
+        output.err(str(explained) if explained is not exc else f"{exc.strerror or exc}{where}.")
         return EXIT_FAIL
     except Exception as exc:  # last resort: one sentence instead of a traceback
         if os.environ.get("NEMO_DEBUG"):
@@ -169,6 +173,9 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
     settings = load_settings(flags)
     if settings.env_token:
         output.secrets.append(settings.env_token)
+    from nemo_tui.store import check_state_dir
+
+    check_state_dir(settings.paths.state_dir)  # one clear sentence instead of a failed write
     if command == "jobs":
         return _jobs(settings, output)
     if command == "keys":

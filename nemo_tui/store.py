@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+from nemo_tui.api.errors import NemoError
 from nemo_tui.api.models import SessionInfo, Token
 
 if TYPE_CHECKING:
@@ -52,6 +53,41 @@ def ensure_private_dir(path: Path) -> Path:
     with contextlib.suppress(OSError):
         os.chmod(path, 0o700)
     return path
+
+
+class StateDirError(NemoError):
+    """The state folder cannot be written: tokens, sessions, jobs and transcripts cannot be kept.
+
+    Restarting does not help, so the message says which folder and what to change.
+    """
+
+
+def state_dir_error(state_dir: Path, exc: OSError) -> StateDirError:
+    """The error for a failed write in (or creation of) `state_dir`."""
+    reason = exc.strerror or type(exc).__name__
+    return StateDirError(
+        f"nemo-tui cannot write its state folder {state_dir} ({reason}), where it keeps its "
+        "token, sessions, jobs and chats. Make that folder writable for you (or free the disk), "
+        "or set XDG_STATE_HOME to a folder you can write; restarting alone does not help.")
+
+
+def check_state_dir(state_dir: Path) -> None:
+    """Raise StateDirError unless a file can be created in `state_dir` (created if missing)."""
+    try:
+        ensure_private_dir(state_dir)
+        fd, probe = tempfile.mkstemp(dir=state_dir, prefix=".probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise state_dir_error(state_dir, exc) from None
+
+
+def explain_state_error(exc: BaseException, state_dir: Path) -> BaseException:
+    """`exc` as a StateDirError when it is an OSError on `state_dir` or a file in it."""
+    name = getattr(exc, "filename", None) if isinstance(exc, OSError) else None
+    if isinstance(name, (str, os.PathLike)) and Path(name).is_relative_to(state_dir):
+        return state_dir_error(state_dir, exc)  # type: ignore[arg-type]
+    return exc
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:

@@ -41,3 +41,16 @@ def test_jobs_with_a_damaged_list_says_so_once(isolated_dirs):
     assert proc.stderr.count("was damaged") == 1, proc.stderr
     assert "No render jobs" in proc.stdout
     assert (jobs.parent / "jobs.json.corrupt").read_text() == "{not json"
+
+
+@pytest.mark.parametrize("args", [("jobs",), ("ask", "make a video"), ("credits",)])
+def test_unwritable_state_dir_names_the_folder_and_the_fix(local_backend, unwritable_dir,
+                                                           args):
+    """The state folder cannot be written: one sentence naming it and what to change, exit 1,
+    and nothing is sent to the backend."""
+    proc = run(*args, env={"NEMO_API_URL": local_backend.url,
+                           "XDG_STATE_HOME": str(unwritable_dir)})
+    err = assert_clean_error(proc, 1)
+    assert f"state folder {unwritable_dir / 'nemo-tui'} " in err
+    assert "XDG_STATE_HOME" in err and "restarting alone does not help" in err
+    assert local_backend.requests() == []

@@ -82,3 +82,24 @@ async def test_download_faults_are_reported_on_the_job_in_words(backend, tmp_pat
         assert any(job.id in t and words in t for t in errors), errors
         assert not any("Something went wrong" in t for t in errors)
         assert app.job_store.get(job.id).error == job.error
+
+
+async def test_unwritable_state_dir_is_named_with_the_fix(backend, tmp_path, unwritable_dir,
+                                                          monkeypatch):
+    """The state folder cannot be written: the studio says which folder and how to fix it (at
+    start and on each message), the status bar does not claim 'offline', and the generic
+    'Something went wrong … restart' never shows."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(unwritable_dir))
+    app = make_studio(backend.url, tmp_path)
+    folder = str(unwritable_dir / "nemo-tui")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = lines(app, "error")
+        assert len(first) == 1 and folder in first[0] and "XDG_STATE_HOME" in first[0]
+        assert app.status.info.connection == "state folder not writable"
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        errors = lines(app, "error")
+        assert len(errors) == 2 and folder in errors[1], errors
+        assert not any("Something went wrong" in t or "offline" in t for t in errors)
+        assert app.status.info.connection != "offline"

@@ -239,12 +239,16 @@ class StudioHandlers:
                          "to refresh the timeline.", "info")
         if event.state != WorkerState.ERROR or worker.error is None:
             return
-        exc = worker.error
+        from nemo_tui.store import StateDirError, explain_state_error
+
+        exc = explain_state_error(worker.error, self.settings.paths.state_dir)
         if worker.group == "chat":
             rest = self.chat_log.end_turn()
             if rest:
                 self.record("agent", rest)
-        if worker.group == "session" and self.status.info.connection != "ready":
+        if isinstance(exc, StateDirError):
+            self.status.set_info(connection="state folder not writable")
+        elif worker.group == "session" and self.status.info.connection != "ready":
             self.status.set_info(connection="offline")
         self.say(error_words(exc), "error")
 
@@ -271,5 +275,8 @@ class StudioHandlers:
             try:
                 self.transcript.append(role, text)
             except OSError as exc:
-                self.notify(f"Could not save the transcript: {exc}", severity="warning",
-                            markup=False)
+                from nemo_tui.store import explain_state_error
+
+                self.notify(f"Could not save the transcript: "
+                            f"{explain_state_error(exc, self.settings.paths.state_dir)}",
+                            severity="warning", markup=False)

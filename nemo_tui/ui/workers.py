@@ -51,8 +51,12 @@ class StudioWorkers:
     @work(exclusive=True, group="session", exit_on_error=False, description="connecting")
     async def connect(self, new_session: bool = False) -> None:
         """Get a token and a session (new, or the stored current one), then load everything."""
+        from nemo_tui.store import check_state_dir
+
         self.post_message(Activity("connect", "connecting…"))
         try:
+            # an unwritable state folder would fail every request's bookkeeping: say it first
+            await asyncio.to_thread(check_state_dir, self.settings.paths.state_dir)
             await self.ensure_client()
             token = await self.client.ensure_token()
             if new_session or self.client.session is None:
