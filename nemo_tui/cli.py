@@ -71,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where to save the MP4 (default: the current directory)")
     exp.add_argument("--job", metavar="ID", default=None,
                      help="instead of a new render, wait for / download a known job")
+    exp.add_argument("--version", metavar="N", type=int, default=None, dest="draft_version",
+                     help="render version N of the draft (see `nemo-tui versions`)")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
+    sub.add_parser("versions", parents=[common],
+                   help="the session's draft versions: number, time, message, change")
     sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
     pre = sub.add_parser("preview", parents=[common],
                          help="one frame of a video (or an image) drawn in the terminal")
@@ -198,6 +202,10 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
             from nemo_tui.cli_web import run_web
 
             return run_web(settings, output, host=args.host, port=args.port)
+        if command == "versions":
+            from nemo_tui.cli_versions import run_versions
+
+            return run_versions(settings, output)
         return asyncio.run(_run_command(args, settings, output))
     finally:
         if backend is not None:
@@ -236,7 +244,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
 
             return await run_ask(client, settings, output, message)
         if args.command == "state":
-            return await _state(client, output)
+            return await _state(client, settings, output)
         if args.command == "credits":
             return await _credits(client, output)
         if args.command == "upload":
@@ -247,7 +255,7 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
             if args.job:
                 return await resume_job(client, settings, output, args.job, args.output)
             return await run_export(client, settings, output, wait=args.wait,
-                                    output_dir=args.output)
+                                    output_dir=args.output, version=args.draft_version)
         raise UsageError(f"Unknown command {args.command!r}.")
     finally:
         token = getattr(client, "token", None)
@@ -256,11 +264,14 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         await client.aclose()
 
 
-async def _state(client: NemoClient, output: Output) -> int:
-    """Print the session's timeline summary (or its JSON form)."""
+async def _state(client: NemoClient, settings: Settings, output: Output) -> int:
+    """Print the session's timeline summary (or its JSON form); its draft is kept as a version."""
+    from nemo_tui.cli_versions import record_version
     from nemo_tui.draft import decode_draft, draft_json, summarize
 
     state = await client.state()
+    await record_version(settings, output, state.session_id or client.session.session_id,
+                         state.draft)
     draft = decode_draft(state.draft)
     if output.json_mode:
         output.json({**draft_json(draft), "draft": state.draft})
@@ -334,20 +345,23 @@ def _jobs(settings: Settings, output: Output) -> int:
     if output.json_mode:
         output.json({"jobs": [{"id": j.id, "status": j.status, "progress": j.progress,
                                "url": j.url, "path": j.path, "api_url": j.api_url,
-                               "session_id": j.session_id, "created_at": j.created_at}
+                               "session_id": j.session_id, "created_at": j.created_at,
+                               "version": j.version}
                               for j in jobs]})
         return EXIT_OK
     if not jobs:
         output.out("No render jobs yet. Start one with `nemo-tui export`.")
         return EXIT_OK
-    rows = [("ID", "STATUS", "PROGRESS", "CREATED", "FILE / URL")]
+    rows = [("ID", "VERSION", "STATUS", "PROGRESS", "CREATED", "FILE / URL")]
     for j in jobs:
         progress = f"{j.progress}%" if j.progress is not None else "-"
-        rows.append((j.id, j.status, progress, j.created_at, j.path or j.url or j.error or ""))
+        version = f"v{j.version}" if j.version is not None else "-"
+        rows.append((j.id, version, j.status, progress, j.created_at,
+                     j.path or j.url or j.error or ""))
     safe_rows = [[safe_line(c, max_len=120) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in safe_rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in safe_rows) for i in range(5)]
     for r in safe_rows:
-        output.out("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        output.out("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return EXIT_OK
 
 

@@ -51,6 +51,7 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
     """One chat turn: visible text streamed to stdout, each piece printed once."""
     from nemo_tui.api import models as m
     from nemo_tui.api.errors import StreamDroppedError
+    from nemo_tui.cli_versions import record_after_turn, record_version
     from nemo_tui.store import SessionStore, TranscriptStore
 
     session = await client.ensure_session()
@@ -59,6 +60,9 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
         before: Any = (await client.state()).draft
     except NemoError:
         before = _UNKNOWN
+    await record_version(settings, output, session.session_id, None if before is _UNKNOWN
+                         else before)
+    after: Any = None  # the draft after the turn, when fetched for the no-text summary
     transcript = TranscriptStore(settings.paths, settings.api_url, session.session_id)
     await asyncio.to_thread(transcript.append, "user", message)
     shown = ""  # safe text of the current message already on stdout
@@ -115,7 +119,7 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
                 elif event.reason == "error":
                     exit_code = EXIT_FAIL
                 elif not event.had_text and not texts:
-                    await _no_text_summary(client, output, transcript, before)
+                    after = await _no_text_summary(client, output, transcript, before)
     except StreamDroppedError:
         if shown:
             output.out("")
@@ -127,12 +131,14 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
         with contextlib.suppress(OSError, NemoError):
             sid = client.session.session_id if client.session else session.session_id
             SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
+    await record_after_turn(client, settings, output, message, after)
     return exit_code
 
 
 async def _no_text_summary(client: NemoClient, output: Output, transcript: Any,
-                           before: Any) -> None:
-    """After a turn without text: fetch the state, say what changed and what the timeline is."""
+                           before: Any) -> Any:
+    """After a turn without text: fetch the state, say what changed and what the timeline is;
+    returns the draft."""
     from nemo_tui.diff import diff_drafts
     from nemo_tui.draft import decode_draft, summarize
 
@@ -143,7 +149,7 @@ async def _no_text_summary(client: NemoClient, output: Output, transcript: Any,
     transcript.append("system", "\n".join([*changes, summary]))
     if output.json_mode:
         output.json({"type": "summary", "text": summary, "changes": changes})
-        return
+        return state.draft
     if changes:
         output.out("Done. Changes:")
         for line in changes:
@@ -151,3 +157,4 @@ async def _no_text_summary(client: NemoClient, output: Output, transcript: Any,
         output.out(safe_text(summary))
     else:
         output.out(f"Done. {safe_text(summary)}")
+    return state.draft

@@ -34,22 +34,34 @@ def check_output_dir(path: Path) -> None:
 
 
 async def run_export(client: NemoClient, settings: Settings, output: Output, *, wait: bool,
-                  output_dir: Path | None) -> int:
-    """Start a render of the current draft; with `wait`, watch it and download the file."""
+                     output_dir: Path | None, version: int | None = None) -> int:
+    """Start a render of the current draft (or of draft ``version``); with `wait`, watch it
+    and download the file."""
+    from nemo_tui.cli_versions import load_version, record_version
     from nemo_tui.draft import is_exportable
     from nemo_tui.jobs import JobStore, RenderJob
 
-    state = await client.state()
-    if not is_exportable(state.draft):
-        output.err("There is nothing to export yet: the timeline is empty. "
-                   "Ask the agent for a video first (nemo-tui ask \"…\").")
-        return EXIT_FAIL
+    if version is not None:
+        # checked before any request: a bad number is bad usage (exit 2)
+        session_id = client.session.session_id if client.session else None
+        chosen, draft = await asyncio.to_thread(load_version, settings, session_id, version)
+        number: int | None = chosen.number
+    else:
+        state = await client.state()
+        if not is_exportable(state.draft):
+            output.err("There is nothing to export yet: the timeline is empty. "
+                       "Ask the agent for a video first (nemo-tui ask \"…\").")
+            return EXIT_FAIL
+        draft = state.draft or {}
+        session_id = state.session_id or client.session.session_id
+        seen = await record_version(settings, output, session_id, draft)
+        number = seen.number if seen is not None else None
     target = (output_dir or Path.cwd()).resolve()
-    status = await client.start_render(state.draft or {})
+    status = await client.start_render(draft)
     store = JobStore(settings.paths)
     job = RenderJob.from_status(status, api_url=settings.api_url,
-                                session_id=state.session_id or client.session.session_id,
-                                output_dir=target)
+                                session_id=session_id or client.session.session_id,
+                                output_dir=target, version=number)
     await asyncio.to_thread(store.upsert, job)
     if wait:
         job = await _wait_job(client, settings, output, job, store, target)

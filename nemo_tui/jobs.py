@@ -65,6 +65,8 @@ class RenderJob:
     """Where the finished file goes."""
     download_progress: int | None = None
     """Download progress 0-100 (None before the download starts or when the size is unknown)."""
+    version: int | None = None
+    """The number of the draft version it rendered (nemo_tui.versions), when known."""
 
     @property
     def finished(self) -> bool:
@@ -78,11 +80,13 @@ class RenderJob:
 
     @classmethod
     def from_status(cls, status: RenderStatus, *, api_url: str, session_id: str,
-                    output_dir: Path | str | None = None) -> RenderJob:
-        """A new job from the server's reply to the render request."""
+                    output_dir: Path | str | None = None,
+                    version: int | None = None) -> RenderJob:
+        """A new job from the server's reply to the render request (of draft ``version``)."""
         return cls(id=status.id, api_url=api_url, session_id=session_id, status=status.status,
                    progress=status.progress, url=status.url, error=status.error,
-                   output_dir=str(output_dir) if output_dir is not None else None)
+                   output_dir=str(output_dir) if output_dir is not None else None,
+                   version=version)
 
     @classmethod
     def from_dict(cls, data: Any) -> RenderJob | None:
@@ -92,7 +96,7 @@ class RenderJob:
         if not all(isinstance(data.get(k), str) for k in ("id", "api_url", "session_id")):
             return None
         kw = {k: v for k, v in data.items() if k in _JOB_FIELDS}
-        for key in ("progress", "download_progress"):
+        for key in ("progress", "download_progress", "version"):
             if not isinstance(kw.get(key), int) or isinstance(kw.get(key), bool):
                 kw[key] = None
         for key in ("status", "created_at", "updated_at"):

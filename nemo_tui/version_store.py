@@ -171,7 +171,9 @@ class VersionStore:
         os.rename(self.path, target)
         self.warning = (f"The draft versions file {self.path} was damaged; it was kept as "
                         f"{target.name} and a new version list was started.")
-        log.warning("%s", self.warning)
+        # not log.warning: without a configured handler Python prints it to stderr itself,
+        # and the caller already says it once
+        log.info("%s", self.warning)
 
     def _draft_path(self, digest: str) -> Path:
         """Where the draft with ``digest`` is stored."""
