@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start the built-in backend on a free loopback port and use it")
     common.add_argument("--new-session", action="store_true", default=argparse.SUPPRESS,
                         help="start a new session instead of reusing the current one")
+    common.add_argument("--session", metavar="ID", default=argparse.SUPPRESS,
+                        help="use that known session instead of the current one")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON on stdout (one object per line for ask)")
     parser = _Parser(prog=PROG, parents=[common],
@@ -77,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("versions", parents=[common],
                    help="the session's draft versions: number, time, message, change")
     sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
+    tr = sub.add_parser("transcript", parents=[common],
+                        help="the session's conversation as Markdown (or JSON)")
+    tr.add_argument("--format", choices=("md", "json"), default="md",
+                    help="md (default) or json")
     pre = sub.add_parser("preview", parents=[common],
                          help="one frame of a video (or an image) drawn in the terminal")
     pre.add_argument("target", metavar="PATH|JOB_ID", help="a video or image, or a render job")
@@ -186,6 +192,11 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
         from nemo_tui.cli_keys import run_keys
 
         return run_keys(settings, output)
+    if command == "transcript":
+        from nemo_tui.cli_transcript import run_transcript
+
+        return run_transcript(settings, output, session_id=getattr(args, "session", None),
+                              fmt=args.format)
     if command == "preview":
         from nemo_tui.cli_preview import run_preview
 

@@ -43,7 +43,7 @@ def test_resolve_reports_every_problem_in_one_line_and_keeps_defaults():
                                "refresh_state": 5})
     # export moves off ctrl+s, so open_web may take it; the rest keep their defaults
     assert result.overrides == {"export": "ctrl+e", "open_web": "ctrl+s"}
-    assert result.keys["credits"] == "ctrl+b" and result.keys["upload"] == "ctrl+f"
+    assert result.keys["credits"] == "ctrl+b" and result.keys["upload"] == "ctrl+l"
     message = result.message
     assert message is not None and "\n" not in message
     for part in ("unknown id 'nope'", "upload = 'e' refused", "'ctrl+?x' is not a key",
@@ -119,3 +119,13 @@ async def test_keymap_remaps_export_in_the_studio(backend, tmp_path):
         assert isinstance(app.screen, HelpScreen)
         shot = app.export_screenshot()
         assert "Ctrl+E" in shot and "Ctrl+S" not in shot
+
+
+def test_keys_and_transcript_modules_need_no_textual():
+    """`nemo-tui keys` and `nemo-tui transcript` read plain data: no Textual or Rich imported."""
+    probe = ("import sys, nemo_tui.cli_keys, nemo_tui.cli_transcript, nemo_tui.keymap, "
+             "nemo_tui.ui.commands, nemo_tui.transcript_save\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"

@@ -40,7 +40,7 @@ async def test_upload_via_picker_shows_only_media(backend, tmp_path, monkeypatch
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+f")
+        await pilot.press(app.key_table["upload"])
         await settle(pilot)
         assert isinstance(app.screen, UploadScreen)
         tree = app.screen.query_one(MediaTree)
@@ -70,7 +70,7 @@ async def test_upload_typed_path_in_chat_and_picker(backend, tmp_path):
         await say(pilot, f"upload {png}")
         await settle(pilot)
         assert len(uploads(backend)) == 1 and run_sse_count(backend) == 0
-        await pilot.press("ctrl+f")
+        await pilot.press(app.key_table["upload"])
         await settle(pilot)
         inp = app.screen.query_one("#upload-input")
         inp.focus()
@@ -79,7 +79,7 @@ async def test_upload_typed_path_in_chat_and_picker(backend, tmp_path):
         await settle(pilot)
         assert len(uploads(backend)) == 1  # refused locally
         assert any("mp4" in e and "png" in e for e in lines(app, "error"))
-        await pilot.press("ctrl+f")
+        await pilot.press(app.key_table["upload"])
         await settle(pilot)
         inp = app.screen.query_one("#upload-input")
         inp.focus()

@@ -370,6 +370,12 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         """Focus the jobs table."""
         self.jobs_table.focus()
 
+    def action_save_transcript(self) -> None:
+        """Save the transcript as Markdown (messages, timeline changes, renders)."""
+        from nemo_tui.ui.transcript_actions import save_transcript
+
+        save_transcript(self)
+
     def get_system_commands(self, screen: Any) -> Any:
         """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""
         for cmd in super().get_system_commands(screen):

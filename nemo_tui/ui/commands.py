@@ -39,7 +39,8 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("export", "ctrl+s", "Export", "Render the draft to an MP4 and download it"),
     StudioAction("credits", "ctrl+b", "Credits", "Fetch the credit balance"),
     StudioAction("refresh_state", "ctrl+r", "Refresh state", "Fetch the session state and timeline"),
-    StudioAction("upload", "ctrl+f", "Upload", "Upload a file (picker) or a typed path or URL"),
+    # (Ctrl+F finds in the transcript; upload moved to Ctrl+L, "load")
+    StudioAction("upload", "ctrl+l", "Upload", "Upload a file (picker) or a typed path or URL"),
     StudioAction("open_web", "ctrl+g", "Open in web editor",
                  "Open this project in the NemoVideo web editor (copies the link)"),
     StudioAction("retry_turn", "ctrl+y", "Retry message",
@@ -59,6 +60,9 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("job_cancel", "x", "Cancel job", "Cancel the selected render", scope="jobs"),
     StudioAction("job_forget", "delete", "Forget job",
                  "Remove the selected job from the list", scope="jobs"),
+    StudioAction("save_transcript", "f7", "Save transcript as Markdown",
+                 "Write the messages, timeline changes and renders to <session title>.md in "
+                 "the download folder", footer=False),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 
