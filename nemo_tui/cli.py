@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default=None,
                      help="address to serve on (default 127.0.0.1; others have no authentication)")
     web.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    bat = sub.add_parser("batch", parents=[common],
+                         help="run a batch file of items (media + prompts), resumable")
+    bat.add_argument("file", metavar="FILE.toml", type=Path)
+    bat.add_argument("--parallel", metavar="N", type=int, default=None,
+                     help="items at once, each in its own session (default 3)")
+    bat.add_argument("--one-session", action="store_true",
+                     help="run the items one after another in the current session")
+    bat.add_argument("--output", metavar="DIR", type=Path, default=None,
+                     help="where the MP4s go (default: the file's output, else the cwd)")
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
@@ -242,6 +251,11 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         from nemo_tui.cli_ask import checked_message
 
         message = checked_message(args.text)
+    if args.command == "batch":
+        from nemo_tui.cli_batch import prepare_batch, run_batch_command
+
+        prepared = prepare_batch(args)  # exit 2 before any request
+        return await run_batch_command(args, settings, output, prepared)
     if args.command == "export" and args.output is not None:
         from nemo_tui.cli_export import check_output_dir
 

@@ -67,6 +67,12 @@ class RenderJob:
     """Download progress 0-100 (None before the download starts or when the size is unknown)."""
     version: int | None = None
     """The number of the draft version it rendered (nemo_tui.versions), when known."""
+    filename: str | None = None
+    """The file name wanted for the download (session title or batch item), else from the URL."""
+    batch: str | None = None
+    """The batch file (absolute path) that started this job; its runner owns the job."""
+    item: str | None = None
+    """The batch item's name."""
 
     @property
     def finished(self) -> bool:
@@ -102,7 +108,7 @@ class RenderJob:
         for key in ("status", "created_at", "updated_at"):
             if not isinstance(kw.get(key), str):
                 kw.pop(key, None)
-        for key in ("url", "path", "error", "output_dir"):
+        for key in ("url", "path", "error", "output_dir", "filename", "batch", "item"):
             if not isinstance(kw.get(key), str):
                 kw[key] = None
         return cls(**kw)
@@ -330,7 +336,8 @@ async def _download(client: NemoClient, job: RenderJob, dest: Path,
         job.download_progress = 0
         await changed()
         try:
-            path = await client.download_render(status, dest, progress=progress)
+            path = await client.download_render(status, dest, progress=progress,
+                                                filename=job.filename)
         except (NetworkError, ServerError) as exc:
             job.error = f"Download failed: {exc}"
             job.download_progress = None  # the row shows the error, not "⬇ 0%"

@@ -228,7 +228,7 @@ async def test_export_poll_download_never_overwrites(client, backend, tmp_path):
     assert first.name == f"{status.id}.mp4" and first.read_bytes()[4:8] == b"ftyp"
     assert done[-1] == first.stat().st_size
     second = await client.download_render(status, tmp_path / "out")
-    assert second.name == f"{status.id} (1).mp4"
+    assert second.name == f"{status.id} (2).mp4"
     assert second.read_bytes() == first.read_bytes()
     assert not list((tmp_path / "out").glob("*.part"))
     files = [r for r in backend.requests() if r["path"].startswith("/files/")]

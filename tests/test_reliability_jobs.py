@@ -167,11 +167,11 @@ async def test_download_never_writes_through_symlinks_at_the_target(any_path_ser
     outside = tmp_path / "precious.txt"
     outside.write_text("keep me")
     (out / "clip.mp4").symlink_to(outside)
-    (out / "clip (1).mp4").symlink_to(tmp_path / "missing")
+    (out / "clip (2).mp4").symlink_to(tmp_path / "missing")
     status = RenderStatus("render_y", "completed", 100, f"{any_path_server}/clip.mp4",
                           None, None, None, {})
     async with make_client(any_path_server) as client:
         path = await client.download_render(status, out)
-    assert path.name == "clip (2).mp4" and not path.is_symlink()
+    assert path.name == "clip (3).mp4" and not path.is_symlink()
     assert outside.read_text() == "keep me"
     assert not (tmp_path / "missing").exists()

@@ -402,25 +402,31 @@ class NemoClient:
         self._last_render_ms = ms
         return f"render_{ms}"
 
-    async def start_render(self, draft: dict, *, output: dict | None = None) -> RenderStatus:
-        """Submit an export of `draft`; a duplicate id is retried once with a new id."""
-        await self.ensure_session()
-        for attempt in range(2):
-            render_id = self._new_render_id()
+    async def start_render(self, draft: dict, *, output: dict | None = None,
+                           render_id: str | None = None) -> RenderStatus:
+        """Submit an export of `draft`; a duplicate id is retried once with a new id.
 
-            def body(render_id: str = render_id) -> dict[str, Any]:
+        With `render_id` (recorded by the caller beforehand) there is one attempt only: a
+        duplicate raises DuplicateRenderIdError so the caller can record a new id first.
+        """
+        await self.ensure_session()
+        attempts = 1 if render_id else 2
+        for attempt in range(attempts):
+            rid = render_id or self._new_render_id()
+
+            def body(rid: str = rid) -> dict[str, Any]:
                 assert self.session is not None
-                return {"id": render_id, "sessionId": self.session.session_id, "draft": draft,
+                return {"id": rid, "sessionId": self.session.session_id, "draft": draft,
                         "output": output or {"format": "mp4", "quality": "high"}}
 
             try:
                 data = await self.call("POST", "/api/render/proxy/lambda", scope="render",
                                        json=body, session_bound=True)
             except DuplicateRenderIdError:
-                if attempt:
+                if attempt == attempts - 1:
                     raise
                 continue
-            return parse.render_status(data, render_id)
+            return parse.render_status(data, rid)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def poll_render(self, render_id: str) -> RenderStatus:
@@ -447,9 +453,14 @@ class NemoClient:
         self._polls.wake(render_id)
 
     async def download_render(self, status: RenderStatus, dest_dir: Path,
-                              progress: ProgressFn | None = None) -> Path:
-        """Download a finished render into `dest_dir` (``.part`` then rename; resumes)."""
-        return await transfer.download_render(self, status, Path(dest_dir), progress)
+                              progress: ProgressFn | None = None, *,
+                              filename: str | None = None) -> Path:
+        """Download a finished render into `dest_dir` (``.part`` then rename; resumes).
+
+        `filename` (made safe here) names the file instead of the URL's last segment.
+        """
+        return await transfer.download_render(self, status, Path(dest_dir), progress,
+                                              filename=filename)
 
     def claim_url(self) -> str | None:
         """The web editor link for the current session (§4); never contains the token."""

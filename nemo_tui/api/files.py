@@ -200,15 +200,28 @@ def name_from_url(url: str | None, render_id: str) -> str:
     return safe_filename(segment, fallback)
 
 
+def title_filename(title: str | None, fallback: str, *, max_chars: int = 80) -> str:
+    """``<title>.mp4`` as a safe file name: separators and control characters become spaces,
+    whitespace is collapsed, the stem is cut to `max_chars`; `fallback` when nothing is left."""
+    if not title:
+        return fallback
+    stem = _BAD_CHARS.sub(" ", title)
+    stem = re.sub(r"\s+", " ", "".join(c if c.isprintable() else " " for c in stem))
+    stem = stem.strip().strip(".").strip()[:max_chars].rstrip(" .")
+    if not stem or stem.upper() in _WINDOWS_RESERVED:
+        return fallback
+    return safe_filename(f"{stem}.mp4", fallback)
+
+
 def unique_target(dest_dir: Path, name: str) -> Path:
-    """`dest_dir/name`, or ``name (1).ext``, ``name (2).ext``… if taken (never overwrite)."""
+    """`dest_dir/name`, or ``name (2).ext``, ``name (3).ext``… if taken (never overwrite)."""
     target = dest_dir / name
     # lexists: a dangling symlink is a taken name too (exists() says False, and publish's
     # os.link would then fail on it forever)
     if not os.path.lexists(target):
         return target
     stem, suffix = Path(name).stem, Path(name).suffix
-    n = 1
+    n = 2
     while True:
         candidate = dest_dir / f"{stem} ({n}){suffix}"
         if not os.path.lexists(candidate):

@@ -26,6 +26,7 @@ from nemo_tui.api.files import (
     name_from_url,
     publish,
     render_fallback_name,
+    safe_filename,
     unique_target,
 )
 from nemo_tui.api.models import RenderStatus, UploadedFile
@@ -123,8 +124,11 @@ def _unlink(part: Path) -> None:
 
 
 async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Path,
-                          progress: ProgressFn | None) -> Path:
-    """Download the render's video into `dest_dir` and return the final path."""
+                          progress: ProgressFn | None, *, filename: str | None = None) -> Path:
+    """Download the render's video into `dest_dir` and return the final path.
+
+    The file is named `filename` (made safe) when given, else after the URL (or the id).
+    """
     try:
         await asyncio.to_thread(dest_dir.mkdir, parents=True, exist_ok=True)
     except OSError as exc:
@@ -138,6 +142,8 @@ async def download_render(client: NemoClient, status: RenderStatus, dest_dir: Pa
         # No URL in the status: the proxy endpoint serves the file, with auth.
         url = f"{client.api_url}/api/render/proxy/{quote(status.id, safe='')}/download"
         auth, name = True, render_fallback_name(status.id)
+    if filename:
+        name = safe_filename(filename, name)
     target = await asyncio.to_thread(unique_target, dest_dir, name)
     part = target.with_name(target.name + ".part")
     used: set[str] = set()
