@@ -103,3 +103,35 @@ async def test_unwritable_state_dir_is_named_with_the_fix(backend, tmp_path, unw
         assert len(errors) == 2 and folder in errors[1], errors
         assert not any("Something went wrong" in t or "offline" in t for t in errors)
         assert app.status.info.connection != "offline"
+
+
+async def test_jobs_table_cuts_long_errors_and_paths_with_an_ellipsis(tmp_path):
+    """A long error keeps its start and a long path its file name, each cut with '…' to the
+    pane, so nothing is cut off silently at the edge (wide and compact layouts)."""
+    from nemo_tui.jobs import RenderJob
+
+    error = "The server had a problem " + "with many words " * 20 + "END"
+    path = "/very/" + "deep/" * 30 + "render_final.mp4"
+    failed = RenderJob("render_1", "http://127.0.0.1:9", "s", status="failed", error=error)
+    done = RenderJob("render_2", "http://127.0.0.1:9", "s", status="completed", path=path)
+    app = make_studio("http://127.0.0.1:9", tmp_path)
+    app.auto_connect = False
+    async with app.run_test(size=(120, 30)) as pilot:
+        table = app.jobs_table
+        await wait_until(pilot, lambda: table.is_mounted and table.columns)
+        for size in ((120, 30), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await wait_until(pilot, lambda: table.size.width and
+                             table._built_width == table.size.width)
+            table.upsert(failed)
+            table.upsert(done)
+            await pilot.pause()
+            cells = {key: " ".join(c.plain for c in table.get_row(key))
+                     for key in ("render_1", "render_2")}
+            assert "…" in cells["render_1"] and "END" not in cells["render_1"], cells
+            assert "The server had" in cells["render_1"]
+            assert "render_final.mp4" in cells["render_2"], cells
+            if not table.compact:  # (the compact layout shows only the file name)
+                out = table.get_cell("render_2", "output").plain
+                assert out.startswith("…") and out.endswith("/deep/render_final.mp4"), out
+            assert table.virtual_size.width <= table.size.width  # no sideways scrolling

@@ -63,6 +63,21 @@ def progress_bar(fraction: float | None, label: str = "") -> Text:
     return bar
 
 
+def fit_output(text: str, width: int, *, is_path: bool) -> Text:
+    """One output cell cut to `width` cells with an ellipsis: a path keeps its end (the file
+    name), an error or URL its start. "c" copies the whole text."""
+    line = Text(safe_line(text, max_len=500))
+    if line.cell_len <= width:
+        return line
+    if is_path:
+        tail = line.plain[-max(1, width - 1):]
+        while Text(tail).cell_len > width - 1 and len(tail) > 1:  # wide characters
+            tail = tail[1:]
+        return Text("…" + tail)
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
 def base_name(text: str) -> str:
     """The last path or URL component of ``text`` (a URL's query string dropped)."""
     if "://" in text:
@@ -101,8 +116,8 @@ class JobsTable(DataTable):
         """Switch between the wide and the compact layout when the width crosses the line."""
         width = self.size.width
         compact = width < COMPACT_BELOW
-        # compact cells are cut to the width, so any width change re-lays them out
-        if compact != self.compact or (compact and width != self._built_width):
+        # cells are cut to the width, so any width change re-lays them out
+        if compact != self.compact or width != self._built_width:
             self._build(compact)
 
     def _build(self, compact: bool) -> None:
@@ -174,8 +189,11 @@ class JobsTable(DataTable):
             line.truncate(budget, overflow="ellipsis")
             progress.append_text(line)
             return (job_cell, progress)
+        fixed = sum(w or 0 for _, _, w in WIDE_COLUMNS) + 2 * self.cell_padding * len(
+            WIDE_COLUMNS)
+        budget = max(12, self.size.width - fixed - 1)  # the rest of the pane, minus a scrollbar
         return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed),
-                Text(safe_line(output, max_len=200)))
+                fit_output(output, budget, is_path=bool(job.path)))
 
     def upsert(self, job: Any, downloading: float | None = None) -> None:
         """Add or update the row of ``job``; starts/stops the elapsed-time ticker."""
