@@ -74,7 +74,7 @@ CHAT_ROWS = [
     StudioRow("404-new-session", [{"endpoint": "run_sse", "http": 404}],
               expect=[("info", "a new one was started")], sends=2),
     StudioRow("stall-read-timeout", [{"endpoint": "run_sse", "stream": "stall", "seconds": 5}],
-              expect=[("error", "sent nothing for 0.6 seconds"), ("error", "not sent again")],
+              expect=[("error", "sent nothing for 0.6 seconds"), ("error", "not re-sent")],
               sends=1),
     StudioRow("heartbeats-only", [{"endpoint": "run_sse", "stream": "heartbeats_only",
                                    "seconds": 5}],

@@ -124,7 +124,7 @@ async def test_dropped_stream_is_not_resent_and_polls_state(backend, tmp_path):
         await settle(pilot)
         assert run_sse_count(backend) == 1
         errors = lines(app, "error")
-        assert any("not sent again" in e and "Ctrl+Y" in e for e in errors), errors
+        assert any("not re-sent" in e and "Ctrl+Y" in e for e in errors), errors
         states = [r for r in backend.requests() if r.get("endpoint") == "state"]
         assert len(states) >= 2  # the session open, then at least one poll after the drop
         assert app.retry_text == GENERATE

@@ -40,6 +40,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
     COMMANDS = App.COMMANDS | {StudioCommands}
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    # below 18 rows the timeline and jobs panes give way: the chat input must stay on screen
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (18, "-tall")]
 
     def __init__(self, settings: Settings, *, client: NemoClient | None = None,
                  client_factory: Callable[[Settings], NemoClient] | None = None,
@@ -67,6 +69,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.show_tracks_pending = False
         self.cancel_requested = False
         self.credits_to_chat = False
+        self.view_session: str | None = None  # the session the chat shows
+        self.deferred: list[tuple[str, str]] = []  # lines said while a reply streams
         self._jobs_table: JobsTable | None = None
         # the user's [keymap]: what works is applied on mount, what does not is said once
         self.keymap_result = resolve_user_keymap(settings.keymap)
@@ -186,6 +190,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     # ---- sessions --------------------------------------------------------------------------
     def open_session_view(self, session: Any, new: bool) -> None:
         """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
+        self.leave_turn()
+        self.view_session = session.session_id
         self.workers.cancel_group(self, "jobs")
         self.session_store.set_current(self.settings.api_url, session)
         self.use_transcript(session.session_id)
@@ -206,6 +212,20 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.load_jobs()
         self.fetch_state("open")
         self.fetch_credits()
+
+    def leave_turn(self) -> None:
+        """Before a session switch: stop the running turn and the timeline check, saying so
+        in the session they belong to (a turn never writes into another session)."""
+        self.workers.cancel_group(self, "drop-check")
+        self.retry_text = None  # Ctrl+Y must not send the old session's message to the new one
+        if not any(w.group == "chat" and not w.is_finished for w in self.workers):
+            return
+        self.cancel_requested = False
+        self.workers.cancel_group(self, "chat")
+        self.close_stream()
+        self.say("You switched session while the agent was answering, so the turn was stopped "
+                 "here. The backend may still apply the edit: reopen this session (Ctrl+O) and "
+                 "press Ctrl+R to see the timeline.", "info")
 
     def use_transcript(self, session_id: str) -> None:
         """Save the chat of ``session_id`` from now on."""
@@ -274,6 +294,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
             self.say("The agent is still working on the last message. Wait, or press Esc to "
                      "cancel it.", "error")
             return
+        self.workers.cancel_group(self, "drop-check")  # the user acted: stop checking
         self.last_activity = None
         self.retry_text = None
         self.run_turn(text)

@@ -113,8 +113,24 @@ def scope_bindings(scope: str, namespace: str = "app") -> list[Binding]:
 
 
 def jobs_bindings() -> list[Binding]:
-    """Bindings for the jobs table (scope "jobs"); they call the App's job actions."""
-    return scope_bindings("jobs")
+    """Bindings for the jobs table (scope "jobs"); they call the App's job actions.
+
+    A letter key works in both cases, as help and README show it upper case (``D``: d, or
+    Shift+D — reported as "D", or as "shift+d" with the kitty keyboard protocol); the footer
+    shows the key as the help does.
+    """
+    import dataclasses
+
+    out: list[Binding] = []
+    for binding in scope_bindings("jobs"):
+        key = binding.key
+        if len(key) == 1 and key.isalpha():
+            out.append(dataclasses.replace(binding, key_display=key_display(key)))
+            out.extend(dataclasses.replace(binding, key=alias, show=False)
+                       for alias in (key.upper(), f"shift+{key}"))
+        else:
+            out.append(binding)
+    return out
 
 
 def key_display(key: str) -> str:

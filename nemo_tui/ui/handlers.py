@@ -79,6 +79,8 @@ class StudioHandlers:
         from nemo_tui.draft import decode_draft, summarize
 
         self.mark_ready()
+        if not self.shows_session(msg.session_id):
+            return  # asked for a session the user has left: not this view's news
         state = msg.state
         new = decode_draft(state.draft)
         old = self.draft
@@ -128,12 +130,15 @@ class StudioHandlers:
         )
 
         ev = msg.event
+        if not self.shows_session(msg.session_id):
+            return  # a turn left behind by a session switch (it was stopped and said so)
         log = self.chat_log
         if isinstance(ev, TextChunk):
             log.add_chunk(ev.text)
         elif isinstance(ev, TextFinal):
             log.finish_message(ev.text)
             self.record("agent", ev.text)
+            self.flush_deferred()
             self.apply_gui_speak(ev.text)
         elif isinstance(ev, ToolCall):
             phrase = tool_phrase(ev.name)
@@ -150,13 +155,12 @@ class StudioHandlers:
             self.say("The session had expired, so a new one was started and your message "
                      "was sent there.", "info")
             self.status.set_info(session=ev.new_session.session_id)
+            self.view_session = ev.new_session.session_id
             self.use_transcript(ev.new_session.session_id)
             if msg.text:  # the message now lives in the new session: keep it in its transcript
                 self.record("user", msg.text)
         elif isinstance(ev, TurnEnd):
-            rest = log.end_turn()
-            if rest:
-                self.record("agent", rest)
+            self.close_stream()
             if ev.reason == "timeout":
                 limit = self.client.config.heartbeat_only_limit
                 span = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} seconds"
@@ -164,14 +168,17 @@ class StudioHandlers:
                          "Press Ctrl+R to see whether the timeline changed.", "error")
 
     def on_turn_dropped(self: NemoStudioApp, msg: TurnDropped) -> None:
-        """The stream broke: say so, never re-send, offer a retry key."""
-        rest = self.chat_log.end_turn()
-        if rest:
-            self.record("agent", rest)
+        """The stream broke: say so, never re-send, offer a retry key, check the timeline in
+        the background (the check never holds the chat: sending anything stops it)."""
+        if not self.shows_session(msg.session_id):
+            return
+        self.close_stream()
         first = self.drop_poll[0]
-        self.say(f"{msg.message} Your message was not sent again. The timeline will be "
-                 f"checked in {first:g} s; press Ctrl+Y to send it again.", "error")
+        # msg.message already says the message was not re-sent
+        self.say(f"{msg.message} The timeline will be checked in {first:g} s; press Ctrl+Y to "
+                 "send it again.", "error")
         self.retry_text = msg.text
+        self.check_after_drop(msg.before, msg.session_id)
 
     def apply_gui_speak(self: NemoStudioApp, text: str) -> None:
         """Turn the backend's GUI wording into the action itself or a one-key offer."""
@@ -229,9 +236,7 @@ class StudioHandlers:
         """Every worker failure becomes a line in words; a cancelled turn is closed cleanly."""
         worker = event.worker
         if event.state == WorkerState.CANCELLED and worker.group == "chat":
-            rest = self.chat_log.end_turn()
-            if rest:
-                self.record("agent", rest)
+            self.close_stream()
             self.status.set_activity("chat", None)
             if self.cancel_requested:
                 self.cancel_requested = False
@@ -243,9 +248,7 @@ class StudioHandlers:
 
         exc = explain_state_error(worker.error, self.settings.paths.state_dir)
         if worker.group == "chat":
-            rest = self.chat_log.end_turn()
-            if rest:
-                self.record("agent", rest)
+            self.close_stream()
         if isinstance(exc, StateDirError):
             self.status.set_info(connection="state folder not writable")
         elif worker.group == "session" and self.status.info.connection != "ready":
@@ -269,8 +272,34 @@ class StudioHandlers:
         if self.status.info.connection != "ready":
             self.status.set_info(connection="ready")
 
+    def shows_session(self: NemoStudioApp, session_id: str | None) -> bool:
+        """Whether news about ``session_id`` belongs to the session on screen."""
+        return session_id is None or self.view_session is None or session_id == self.view_session
+
+    def close_stream(self: NemoStudioApp) -> None:
+        """End the streaming reply on screen: its text so far is recorded, then the lines
+        that were said while it streamed (they are shown after it)."""
+        rest = self.chat_log.end_turn()
+        if rest:
+            self.record("agent", rest)
+        self.flush_deferred()
+
+    def flush_deferred(self: NemoStudioApp) -> None:
+        """Record the lines held back while a reply streamed (see ``record``)."""
+        held, self.deferred = self.deferred, []
+        for role, text in held:
+            self.record(role, text)
+
     def record(self: NemoStudioApp, role: str, text: str) -> None:
-        """Save a line to the session's transcript (flushed per message)."""
+        """Save a line to the session's transcript (flushed per message).
+
+        While a reply streams, its live text sits above anything said meanwhile (a refused
+        message, an error): such lines are held back and recorded after the reply, so the
+        transcript keeps the order shown live.
+        """
+        if role != "agent" and self.chat_log.streaming:
+            self.deferred.append((role, text))
+            return
         if self.transcript is not None and not self.replaying:
             try:
                 self.transcript.append(role, text)

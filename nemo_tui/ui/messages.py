@@ -34,6 +34,8 @@ class StateFetched(Message):
 
     state: SessionState
     reason: str = "refresh"
+    session_id: str | None = None
+    """The session the state was asked for (a reply for another session is not shown)."""
 
 
 @dataclass
@@ -43,6 +45,8 @@ class TurnEventArrived(Message):
     event: TurnEvent
     text: str = ""
     """The user's message of this turn (recorded again if the session is replaced)."""
+    session_id: str | None = None
+    """The session the turn was sent in (events of a turn left behind are not shown)."""
 
 
 @dataclass
@@ -51,6 +55,9 @@ class TurnDropped(Message):
 
     message: str
     text: str
+    session_id: str | None = None
+    before: Any = None
+    """The raw draft before the turn (the timeline check reports a change from it)."""
 
 
 @dataclass

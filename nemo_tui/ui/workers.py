@@ -91,8 +91,9 @@ class StudioWorkers:
         """Fetch the session state; handlers decode, diff and show it."""
         self.post_message(Activity("state", "fetching timeline…"))
         try:
+            sid = self._session_id()
             state = await self.client.state()
-            self.post_message(StateFetched(state, reason))
+            self.post_message(StateFetched(state, reason, sid))
         finally:
             self.post_message(Activity("state", None))
 
@@ -101,53 +102,76 @@ class StudioWorkers:
         """Fetch the credit balance."""
         self.post_message(CreditsUpdated(await self.client.credits()))
 
+    def _session_id(self) -> str | None:
+        """The id of the client's current session (None before there is one)."""
+        session = self.client.session
+        return session.session_id if session is not None else None
+
     # ---- chat -------------------------------------------------------------------------------
     @work(exclusive=True, group="chat", exit_on_error=False, description="chat turn")
     async def run_turn(self, text: str) -> None:
-        """Stream one turn; afterwards refresh state (diff) and credits. Never re-sends."""
+        """Stream one turn; afterwards refresh state (diff) and credits. Never re-sends.
+
+        Every message is tagged with the turn's session, so nothing of a turn left behind by a
+        session switch is shown in (or recorded for) another session.
+        """
         from nemo_tui.api.errors import StreamDroppedError
-        from nemo_tui.api.models import TextChunk, TextFinal, TurnEnd
+        from nemo_tui.api.models import SessionReplaced, TextChunk, TextFinal, TurnEnd
 
         self.post_message(Activity("chat", "agent is working…"))
         before = getattr(self, "raw_draft", None)
         had_text = False
         try:
+            await self.client.ensure_session()
+            sid = self._session_id()
             try:
                 async for event in self.client.stream_turn(text):
                     if isinstance(event, (TextChunk, TextFinal)) and event.text.strip():
                         had_text = True
                     if isinstance(event, TurnEnd):
                         had_text = had_text or event.had_text
-                    self.post_message(TurnEventArrived(event, text))
+                    self.post_message(TurnEventArrived(event, text, sid))
+                    if isinstance(event, SessionReplaced):
+                        sid = event.new_session.session_id
             except StreamDroppedError as exc:
-                self.post_message(TurnDropped(str(exc), text))
-                await self._poll_after_drop(before)
+                # the timeline check runs in a worker of its own: it never holds the chat
+                self.post_message(TurnDropped(str(exc), text, sid, before))
                 return
+            if sid != self._session_id():
+                return  # the user switched session: this turn's state is not theirs to see
             state = await self.client.state()
-            self.post_message(StateFetched(state, "turn" if had_text else "no_text"))
+            self.post_message(StateFetched(state, "turn" if had_text else "no_text", sid))
             self.post_message(CreditsUpdated(await self.client.credits()))
         finally:
             self.post_message(Activity("chat", None))
 
-    async def _poll_after_drop(self, before: Any) -> None:
+    @work(exclusive=True, group="drop-check", exit_on_error=False, description="timeline check")
+    async def check_after_drop(self, before: Any, sid: str | None) -> None:
         """After a dropped stream: poll state (30 s, then every 60 s, up to 5 times) until the
-        draft differs from ``before``; the handler reports what changed."""
+        draft differs from ``before``; the handler reports what changed. Cancelled as soon as
+        the user sends a message, retries, or switches session."""
         from nemo_tui.api.errors import NemoError
 
         first, every, times = self.drop_poll
-        for i in range(times):
-            await asyncio.sleep(first if i == 0 else every)
-            self.post_message(Activity("chat", f"checking the timeline ({i + 1}/{times})…"))
-            try:
-                state = await self.client.state()
-            except NemoError as exc:
-                self.post_message(ChatNotice(f"Could not check the timeline: {exc}", "error"))
-                continue
-            self.post_message(StateFetched(state, "poll"))
-            if state.draft != before:
-                return
-        self.post_message(ChatNotice("Stopped checking. Press Ctrl+R to refresh the timeline, "
-                                     "or Ctrl+Y to send the message again.", "info"))
+        try:
+            for i in range(times):
+                await asyncio.sleep(first if i == 0 else every)
+                self.post_message(Activity("drop-check",
+                                           f"checking the timeline ({i + 1}/{times})…"))
+                try:
+                    state = await self.client.state()
+                except NemoError as exc:
+                    self.post_message(ChatNotice(f"Could not check the timeline: {exc}",
+                                                 "error"))
+                    continue
+                self.post_message(StateFetched(state, "poll", sid))
+                if state.draft != before:
+                    return
+            self.post_message(ChatNotice("Stopped checking. Press Ctrl+R to refresh the "
+                                         "timeline, or Ctrl+Y to send the message again.",
+                                         "info"))
+        finally:
+            self.post_message(Activity("drop-check", None))
 
     # ---- exports ----------------------------------------------------------------------------
     @work(group="export", exit_on_error=False, description="starting export")
@@ -158,8 +182,9 @@ class StudioWorkers:
 
         self.post_message(Activity("export", "starting export…"))
         try:
+            sid = self._session_id()
             state = await self.client.state()
-            self.post_message(StateFetched(state, "export"))
+            self.post_message(StateFetched(state, "export", sid))
             if not is_exportable(state.draft):
                 self.post_message(ChatNotice(
                     "Nothing to export yet: the timeline is empty. Ask the agent to make a "
@@ -233,6 +258,7 @@ class StudioWorkers:
 
                 files = await self.client.upload_files([path], progress=progress)
             self.post_message(UploadFinished(list(files), follow_up))
-            self.post_message(StateFetched(await self.client.state(), "upload"))
+            sid = self._session_id()
+            self.post_message(StateFetched(await self.client.state(), "upload", sid))
         finally:
             self.post_message(Activity(f"upload:{target}", None))

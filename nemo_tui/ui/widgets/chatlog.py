@@ -372,6 +372,11 @@ class ChatLog(ScrollView, can_focus=True):
         """The whole message arrived: it replaces the live chunks (never shown twice)."""
         self._replace_parts(text)
 
+    @property
+    def streaming(self) -> bool:
+        """Whether a reply is being streamed (its live entries are on screen)."""
+        return bool(self._parts)
+
     def end_turn(self) -> str | None:
         """Close a message that never got its final text; returns that text (or None)."""
         if not self._parts:
