@@ -48,7 +48,14 @@ CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "local_port": (int,),
     "keymap": (dict,),
     "notify": (str,),
+    "preview": (str,),
+    "preview_bytes_per_second": (int,),
 }
+#: How pictures are drawn (config `preview`): "auto" uses Kitty or Sixel graphics where the
+#: terminal answers the query, half cells elsewhere; "halfcell" never queries; "off" disables.
+PREVIEW_MODES = ("auto", "halfcell", "off")
+#: Bytes a second the studio may write while playing a video (config `preview_bytes_per_second`).
+DEFAULT_PREVIEW_BYTES_PER_SECOND = 1_000_000
 #: How the studio tells a user who looks elsewhere that something finished (config `notify`).
 NOTIFY_MODES = ("bell", "osc9", "osc777", "off")
 
@@ -139,6 +146,11 @@ class Settings:
     """The `[keymap]` table of config.toml: action id → key(s), checked by nemo_tui.keymap."""
     notify: str = "bell"
     """When the terminal is not focused: "bell", "osc9", "osc777" (desktop notices) or "off"."""
+    preview: str = "auto"
+    """How pictures are drawn: "auto" (Kitty/Sixel where detected, else half cells),
+    "halfcell" (never query the terminal) or "off"."""
+    preview_bytes_per_second: int = DEFAULT_PREVIEW_BYTES_PER_SECOND
+    """The most bytes a second playback writes to the terminal (sets its frame rate)."""
     explicit: frozenset[str] = field(default_factory=frozenset, repr=False)
     """Names of fields set by a flag, the environment or the config file (not defaults)."""
 
@@ -207,6 +219,17 @@ def load_settings(
     pick("skill_version")
     pick("local_port", "NEMO_LOCAL_PORT", _parse_port)
     pick("notify")
+    pick("preview")
+    pick("preview_bytes_per_second")
+    preview = str(values.get("preview", "auto"))
+    if preview not in PREVIEW_MODES:
+        raise ConfigError(f"In the config file {paths.config_file}, preview must be one of "
+                          f"{', '.join(PREVIEW_MODES)}, not {preview!r}.")
+    preview_budget = int(values.get("preview_bytes_per_second",
+                                    DEFAULT_PREVIEW_BYTES_PER_SECOND))
+    if preview_budget < 10_000:
+        raise ConfigError(f"In the config file {paths.config_file}, preview_bytes_per_second "
+                          "must be at least 10000.")
     notify = str(values.get("notify", "bell"))
     if notify not in NOTIFY_MODES:
         raise ConfigError(f"In the config file {paths.config_file}, notify must be one of "
@@ -238,6 +261,8 @@ def load_settings(
         local_port=int(values.get("local_port", DEFAULT_LOCAL_PORT)),
         keymap=dict(file_values.get("keymap", {})),
         notify=notify,
+        preview=preview,
+        preview_bytes_per_second=preview_budget,
         paths=paths,
         explicit=frozenset(explicit),
     )

@@ -41,7 +41,7 @@ def make_single_keyframe_video(path: Path, *, fps: int = FPS, seconds: int = SEC
     with av.open(str(path), "w") as out:
         stream = out.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        stream.options = {"qp": "0", "preset": "ultrafast",
+        stream.options = {"qp": "0", "preset": "ultrafast", "threads": "1",
                           "x264-params": "keyint=100000:min-keyint=100000:scenecut=0"}
         for n in range(fps * seconds):
             frame = av.VideoFrame.from_image(frame_picture(n)).reformat(format="yuv420p")

@@ -262,3 +262,18 @@ def test_ansi_lines_format():
 def test_preview_error_is_local_input():
     """Bad media is a usage-level error (exit 2) in the CLI."""
     assert PreviewError("x").exit_code == 2
+
+
+def test_preview_settings_from_config_toml(isolated_dirs):
+    """`preview` and `preview_bytes_per_second` come from config.toml; bad values exit 2."""
+    from nemo_tui.config import ConfigError
+
+    cfg = isolated_dirs / "config" / "nemo-tui" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    assert load_settings().preview == "auto"
+    cfg.write_text('preview = "halfcell"\npreview_bytes_per_second = 250000\n')
+    settings = load_settings()
+    assert (settings.preview, settings.preview_bytes_per_second) == ("halfcell", 250000)
+    cfg.write_text('preview = "sixel please"\n')
+    with pytest.raises(ConfigError, match="preview must be one of auto, halfcell, off"):
+        load_settings()

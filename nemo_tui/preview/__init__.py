@@ -19,8 +19,12 @@ __all__ = ["INSTALL_HINT", "PreviewError", "PreviewUnavailable", "load_media"]
 
 def load_media() -> ModuleType:
     """The decoding module (`nemo_tui.preview.media`); PreviewUnavailable without the extra."""
+    import importlib
+
     try:
-        from nemo_tui.preview import media
+        # import_module, not `from . import media`: it asks sys.modules, so a library removed
+        # since (or blocked, as the tests do) is noticed
+        media = importlib.import_module("nemo_tui.preview.media")
     except ImportError as exc:
         raise PreviewUnavailable(f"Previews need the `preview` extra ({exc.name or exc}). "
                                  f"{INSTALL_HINT}") from None

@@ -7,12 +7,19 @@ lock serializes them: a decoder seeks one place at a time).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from nemo_tui.preview import load_media
 from nemo_tui.preview.cache import ThumbnailCache, frame_key
+
+#: A half-cell written in full costs at most ~41 bytes (two 24-bit colour escapes and `▀`);
+#: the playback budget assumes 40, so a frame of 80x22 cells is ~70 KB.
+BYTES_PER_CELL = 40
+#: Playback never goes faster than this, whatever the link and the video could do.
+MAX_PLAY_FPS = 30.0
 
 #: Shared by every FrameSource: previews of the same file reuse decoded thumbnails.
 SHARED_CACHE = ThumbnailCache()
@@ -23,6 +30,13 @@ def strip_times(duration: float | None, count: int) -> list[float]:
     if not duration or duration <= 0:
         return [0.0] * count
     return [round(duration * (i + 0.5) / count, 3) for i in range(count)]
+
+
+def playback_fps(video_fps: float | None, cols: int, rows: int, bytes_per_second: int) -> float:
+    """The frame rate a link carrying ``bytes_per_second`` sustains for a cols x rows half-cell
+    picture, never above the video's own rate or MAX_PLAY_FPS (at least one frame a second)."""
+    by_link = bytes_per_second / max(1, cols * rows * BYTES_PER_CELL)
+    return max(1.0, min(by_link, video_fps or MAX_PLAY_FPS, MAX_PLAY_FPS))
 
 
 class FrameSource:
@@ -64,6 +78,31 @@ class FrameSource:
                 on_picture(i, self.frame(t, size, exact=exact, cancelled=cancelled), exact)
             if self.info.kind == "image":
                 return
+
+    def play(self, start: float, size: tuple[int, int], fps: float,
+             show: Callable[[float, Any], None], cancelled: Callable[[], bool],
+             clock: Callable[[], float] = time.monotonic,
+             sleep: Callable[[float], None] = time.sleep) -> float:
+        """Show frames from ``start`` at their real-time pace (``fps`` at most), until the end
+        or ``cancelled()``; a frame already late by a step is dropped. Returns the last time
+        shown."""
+        if self.info.kind != "video":
+            return start
+        last = start
+        step = 1 / fps
+        with self._lock:
+            began = clock()
+            for t, picture in self._media.play(start, size, fps, cancelled):
+                late = clock() - (began + t - start)
+                if late > step and t - last < 1.0:
+                    continue  # behind: drop this one (but show one a second whatever happens)
+                if late < 0:
+                    sleep(-late)
+                if cancelled():
+                    break
+                show(t, picture)
+                last = t
+        return last
 
     def close(self) -> None:
         """Release the decoder."""

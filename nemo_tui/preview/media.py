@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -218,6 +218,33 @@ class VideoSource:
         except (av.error.FFmpegError, ValueError) as exc:
             raise PreviewError(f"{_name(self.path)}: the frame at {t:g} s could not be converted "
                                f"({_ffmpeg_reason(exc)}).") from None
+
+    def play(self, start: float, size: tuple[int, int], fps: float,
+             cancelled: Cancelled | None = None) -> Iterator[tuple[float, Image.Image]]:
+        """Frames from ``start`` on, about ``fps`` per second of video (the rest are decoded
+        but skipped), each as (time, picture scaled to ``size``): one seek, then forward."""
+        self.check_time(start)
+        stream = self._stream
+        step = 1 / max(0.1, fps)
+        due = start
+        try:
+            self._container.seek(int((self._start + start) / stream.time_base), stream=stream,
+                                 backward=True, any_frame=False)
+            for packet in self._container.demux(stream):
+                for frame in packet.decode():
+                    if cancelled is not None and cancelled():
+                        return
+                    if frame.time is None:
+                        continue
+                    t = frame.time - self._start
+                    if t + self._frame_step <= start + TIME_EPSILON or t + step / 2 < due:
+                        continue
+                    due = max(due + step, t + step / 2)
+                    picture = frame.reformat(width=size[0], height=size[1], format="rgb24",
+                                             interpolation="AREA").to_image()
+                    yield t, picture
+        except av.error.FFmpegError:
+            return  # a damaged tail ends the playback where the good frames end
 
     def _decode(self, t: float, exact: bool, cancelled: Cancelled | None) -> Any:
         """Seek to the keyframe at or before ``t`` and decode forward to the frame shown at t."""

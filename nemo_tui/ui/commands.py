@@ -63,6 +63,8 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("save_transcript", "f7", "Save transcript as Markdown",
                  "Write the messages, timeline changes and renders to <session title>.md in "
                  "the download folder", footer=False),
+    StudioAction("job_preview", "p", "Preview job",
+                 "See the selected job's video: frames, strip, scrubbing, playing", scope="jobs"),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 
@@ -74,6 +76,9 @@ EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("enter", "Send the message", "chat input"),
     ("enter / space", "Expand or collapse a track (segments load on demand)", "timeline"),
     ("escape", "Close a dialog (help, sessions, upload, palette)", "dialogs"),
+    ("left / right", "Scrub 1 s (with Shift: 0.1 s); Home / End: first / last frame", "preview"),
+    ("space", "Play at a frame rate the link carries; any key stops", "preview"),
+    ("escape / q", "Back to the studio", "preview"),
 )
 
 

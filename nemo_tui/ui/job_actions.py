@@ -59,6 +59,19 @@ class JobActions:
         self.job_store.forget(job.id)
         self.jobs_table.forget(job.id)
 
+    def action_job_preview(self: NemoStudioApp) -> None:
+        """Open the selected job's downloaded video in the Preview screen."""
+        job = self._selected_job()
+        if job is None:
+            return
+        if not job.path:
+            self.notify("This job's video is not downloaded yet: nothing to preview.",
+                        markup=False)
+            return
+        from nemo_tui.ui.screens.preview import open_preview
+
+        open_preview(self, job.path, title=job.id)
+
     def job_copy(self: NemoStudioApp, job: Any) -> None:
         """Copy a job's path or URL to the clipboard (OSC 52)."""
         what = job.path or job.url
