@@ -91,8 +91,10 @@ def main() -> None:
                      render_options=opts.get("render_options"), server_options=server_options)
     if reply and float(reply.get("rate") or 0) > 0:
         app = Pacer(app, float(reply["rate"]))
+    from nemo_tui.local.runner import KEEP_ALIVE_SECONDS
+
     config = uvicorn.Config(app, host="127.0.0.1", port=int(opts["port"]), log_level="warning",
-                            lifespan="on")
+                            lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS)
     server = uvicorn.Server(config)
 
     def stop_on_eof() -> None:

@@ -61,6 +61,12 @@ APP_NAME = "nemo_agent"
 #: Pool size. Keep-alive equals it: a burst above a smaller keep-alive limit would close the
 #: extra connections after their response and open new ones on the next burst.
 MAX_CONNECTIONS = 20
+#: Seconds an idle pooled connection is kept for reuse (httpx's default is 5). Longer than the
+#: pause between render polls (the adaptive idle cap of 10 s; the default 30 s interval), so
+#: watched jobs keep polling on the same connections instead of opening one per poll; shorter
+#: than the local backend's keep-alive (75 s) and the usual proxies' 60 s, so the client drops an
+#: idle connection before the server does and never races a server-side close.
+KEEPALIVE_EXPIRY = 50.0
 #: Render polls in flight at once per client: many watched jobs share a few connections, and
 #: httpcore's per-request scan of the pool stays short.
 POLL_CONCURRENCY = 2
@@ -82,7 +88,8 @@ class NemoClient:
         self._http = http or httpx.AsyncClient(
             timeout=httpx.Timeout(config.request_timeout),
             limits=httpx.Limits(max_connections=MAX_CONNECTIONS,
-                                max_keepalive_connections=MAX_CONNECTIONS),
+                                max_keepalive_connections=MAX_CONNECTIONS,
+                                keepalive_expiry=KEEPALIVE_EXPIRY),
         )
         self._cache = token_cache
         self._on_client_id_changed = on_client_id_changed

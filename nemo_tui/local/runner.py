@@ -35,6 +35,11 @@ from typing import Any, Self
 # one generation only, which makes trying the studio's edits impossible; ten generations' worth
 # lets a newcomer generate, edit and export freely. Tests set their own figures.
 STUDIO_SERVER_OPTIONS: dict[str, Any] = {"free_credits": 1000}
+#: Seconds an idle connection is kept open. Longer than the client's keep-alive expiry
+#: (nemo_tui.api.client.KEEPALIVE_EXPIRY), so the client always closes an idle connection first
+#: and never sends a poll on one the server is closing; uvicorn's default (5 s) was shorter than
+#: the pause between slowed-down polls, so each such poll opened a new connection.
+KEEP_ALIVE_SECONDS = 75
 
 
 class LocalBackendUnavailable(RuntimeError):
@@ -66,7 +71,8 @@ def _config(uvicorn: Any, app: Any, log_level: str) -> Any:
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     # log_config=None: never reconfigure the host program's logging.
     return uvicorn.Config(app, log_config=None, log_level=log_level, access_log=False,
-                          lifespan="on", timeout_graceful_shutdown=1, ws="none")
+                          lifespan="on", timeout_graceful_shutdown=1, ws="none",
+                          timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def _fast_stop_server(uvicorn: Any, config: Any) -> Any:

@@ -275,6 +275,8 @@ class RequestLog:
             "headers": {k: v for k, v in headers if k.startswith("x-")},
             "has_authorization": any(k == "authorization" for k, _ in headers),
             "time": time.time(), "endpoint": None, "json": None,
+            # the peer's port tells connections apart (tests count connections with it)
+            "client_port": (scope.get("client") or (None, None))[1],
         }
         ctype = dict(headers).get("content-type", "")
         self.backend.log.append(entry)
