@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--new-session", action="store_true", default=argparse.SUPPRESS,
                         help="start a new session instead of reusing the current one")
     common.add_argument("--session", metavar="ID", default=argparse.SUPPRESS,
-                        help="use that known session instead of the current one")
+                        help="use that known session instead of the current one, and make it current")
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print JSON on stdout (one object per line for ask)")
     parser = _Parser(prog=PROG, parents=[common],
@@ -69,13 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("items", nargs="+", metavar="PATH_OR_URL")
     exp = sub.add_parser("export", parents=[common], help="start a render of the timeline")
     exp.add_argument("--wait", action="store_true", help="wait for it and download the MP4")
-    exp.add_argument("--output", metavar="DIR", type=Path, default=None,
-                     help="where to save the MP4 (default: the current directory)")
+    exp.add_argument("--output", metavar="DIR|FILE.mp4", type=Path, default=None,
+                     help="a folder (the file is named from the session title) or the MP4's "
+                          "own name (default: the current directory)")
     exp.add_argument("--job", metavar="ID", default=None,
                      help="instead of a new render, wait for / download a known job")
     exp.add_argument("--version", metavar="N", type=int, default=None, dest="draft_version",
                      help="render version N of the draft (see `nemo-tui versions`)")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
+    sub.add_parser("sessions", parents=[common],
+                   help="sessions this client knows: id, title, last message, time")
+    sub.add_parser("open", parents=[common], help="the session's web-editor link, printed")
     sub.add_parser("versions", parents=[common],
                    help="the session's draft versions: number, time, message, change")
     sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
@@ -206,6 +210,14 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
         return run_transcript(settings, output, session_id=getattr(args, "session", None),
                               fmt=args.format)
+    if command == "sessions":
+        from nemo_tui.cli_sessions import run_sessions, use_session
+
+        if settings.local:  # no backend needed: the studio's --local port (CLI.md)
+            settings = settings.with_api_url(f"http://127.0.0.1:{settings.local_port}")
+        if getattr(args, "session", None):
+            use_session(settings, args.session)
+        return run_sessions(settings, output)
     if command == "preview":
         from nemo_tui.cli_preview import run_preview
 
@@ -216,6 +228,10 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
         settings, backend = start_local_backend(settings)
     try:
+        if getattr(args, "session", None) and command != "transcript":
+            from nemo_tui.cli_sessions import use_session
+
+            use_session(settings, args.session)  # before anything reads the current session
         if command is None:
             return _studio(settings, output)
         if command == "web":
@@ -256,10 +272,11 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
 
         prepared = prepare_batch(args)  # exit 2 before any request
         return await run_batch_command(args, settings, output, prepared)
+    out_dir, out_name = None, None
     if args.command == "export" and args.output is not None:
-        from nemo_tui.cli_export import check_output_dir
+        from nemo_tui.cli_export import check_output
 
-        check_output_dir(args.output)
+        out_dir, out_name = check_output(args.output)  # a folder, or the MP4's own name
     from nemo_tui.services import build_client
 
     client = build_client(settings)
@@ -268,6 +285,10 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
             from nemo_tui.cli_ask import run_ask
 
             return await run_ask(client, settings, output, message)
+        if args.command == "open":
+            from nemo_tui.cli_sessions import run_open
+
+            return await run_open(client, output)
         if args.command == "state":
             return await _state(client, settings, output)
         if args.command == "credits":
@@ -278,9 +299,10 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
             from nemo_tui.cli_export import resume_job, run_export
 
             if args.job:
-                return await resume_job(client, settings, output, args.job, args.output)
+                return await resume_job(client, settings, output, args.job, out_dir, out_name)
             return await run_export(client, settings, output, wait=args.wait,
-                                    output_dir=args.output, version=args.draft_version)
+                                    output_dir=out_dir, version=args.draft_version,
+                                    filename=out_name)
         raise UsageError(f"Unknown command {args.command!r}.")
     finally:
         token = getattr(client, "token", None)

@@ -33,13 +33,24 @@ def check_output_dir(path: Path) -> None:
         raise UsageError(f"The output directory {path} is not writable.")
 
 
+def check_output(path: Path) -> tuple[Path, str | None]:
+    """`--output DIR|FILE.mp4`: the folder (created, writable) and the file name, if given."""
+    from nemo_tui.naming import split_output
+
+    folder, name = split_output(path)
+    check_output_dir(folder)
+    return folder, name
+
+
 async def run_export(client: NemoClient, settings: Settings, output: Output, *, wait: bool,
-                     output_dir: Path | None, version: int | None = None) -> int:
+                     output_dir: Path | None, version: int | None = None,
+                     filename: str | None = None) -> int:
     """Start a render of the current draft (or of draft ``version``); with `wait`, watch it
-    and download the file."""
+    and download the file (named `filename`, else after the session's title)."""
     from nemo_tui.cli_versions import load_version, record_version
     from nemo_tui.draft import is_exportable
     from nemo_tui.jobs import JobStore, RenderJob
+    from nemo_tui.naming import export_filename, session_title
 
     if version is not None:
         # checked before any request: a bad number is bad usage (exit 2)
@@ -59,9 +70,11 @@ async def run_export(client: NemoClient, settings: Settings, output: Output, *, 
     target = (output_dir or Path.cwd()).resolve()
     status = await client.start_render(draft)
     store = JobStore(settings.paths)
-    job = RenderJob.from_status(status, api_url=settings.api_url,
-                                session_id=session_id or client.session.session_id,
+    session_id = session_id or client.session.session_id
+    job = RenderJob.from_status(status, api_url=settings.api_url, session_id=session_id,
                                 output_dir=target, version=number)
+    job.filename = filename or export_filename(await asyncio.to_thread(
+        session_title, draft, settings.paths, settings.api_url, session_id))
     await asyncio.to_thread(store.upsert, job)
     if wait:
         job = await _wait_job(client, settings, output, job, store, target)
@@ -82,7 +95,7 @@ async def _wait_job(client: NemoClient, settings: Settings, output: Output, job:
 
 
 async def resume_job(client: NemoClient, settings: Settings, output: Output, job_id: str,
-                      output_dir: Path | None) -> int:
+                     output_dir: Path | None, filename: str | None = None) -> int:
     """`export --job ID`: finish watching / downloading a job started earlier."""
     from nemo_tui.jobs import JobStore
     from nemo_tui.store import normalize_api_url
@@ -96,6 +109,7 @@ async def resume_job(client: NemoClient, settings: Settings, output: Output, job
                          f"--api-url {job.api_url}.")
     if not (job.path and Path(job.path).is_file()):
         job.path = None
+        job.filename = filename or job.filename
         target = (output_dir or Path(job.output_dir or Path.cwd())).resolve()
         job = await _wait_job(client, settings, output, job, store, target)
     return _report_job(output, job)

@@ -279,7 +279,9 @@ def test_export_wait_jobs(cli, backend, tmp_path, isolated_dirs):
     table = cli("jobs").stdout
     assert started["id"] in table and str(path) in table
 
-    err = assert_clean_error(cli("export", "--output", str(path)), 2)  # a file, not a dir
+    not_dir = tmp_path / "notes.txt"  # a file that is no MP4 name: not a folder either
+    not_dir.write_text("x")
+    err = assert_clean_error(cli("export", "--output", str(not_dir)), 2)
     assert "not a directory" in err
 
     # the job started without --wait can be finished later

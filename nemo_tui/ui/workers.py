@@ -33,6 +33,15 @@ if TYPE_CHECKING:
     from nemo_tui.jobs import JobStore, RenderJob
 
 
+async def export_name(settings: Any, raw_draft: Any, session_id: str) -> str | None:
+    """The download's file name from the session's title (off the loop: it may read a file)."""
+    from nemo_tui.naming import export_filename, session_title
+
+    title = await asyncio.to_thread(session_title, raw_draft, settings.paths, settings.api_url,
+                                    session_id)
+    return export_filename(title)
+
+
 class StudioWorkers:
     """Mixin for the App: the I/O side. Needs ``client``, ``settings``, ``job_store`` attributes."""
 
@@ -195,6 +204,7 @@ class StudioWorkers:
             job = RenderJob.from_status(status, api_url=self.settings.api_url,
                                         session_id=session.session_id if session else "",
                                         output_dir=self.settings.download_dir)
+            job.filename = await export_name(self.settings, state.draft, job.session_id)
             self.job_store.upsert(job)
             self.post_message(JobChanged(dataclasses.replace(job)))
             self.post_message(ChatNotice(f"Export started: job {job.id}.", "info"))
