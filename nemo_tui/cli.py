@@ -421,6 +421,7 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
         raise UsageError(f"The port {args.port} is out of range (0-65535).")
     from nemo_tui.config import AppPaths
     from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackendUnavailable, serve_forever
+    from nemo_tui.services import render_options
     from nemo_tui.store import ensure_private_dir
 
     data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
@@ -431,7 +432,8 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
 
     try:
         serve_forever(host=args.host, port=args.port, data_dir=data_dir, on_ready=ready,
-                      server_options=dict(STUDIO_SERVER_OPTIONS))
+                      server_options=dict(STUDIO_SERVER_OPTIONS),
+                      render_options=render_options(load_settings({})))
     except LocalBackendUnavailable as exc:
         raise NemoError(str(exc)) from None
     except SystemExit as exc:  # uvicorn exits this way when it cannot bind the port

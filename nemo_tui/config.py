@@ -46,6 +46,7 @@ CONFIG_KEYS: dict[str, tuple[type, ...]] = {
     "theme": (str,),
     "skill_version": (str,),
     "local_port": (int,),
+    "local_render_workers": (int,),
     "keymap": (dict,),
     "notify": (str,),
     "preview": (str,),
@@ -140,6 +141,8 @@ class Settings:
     """Start the built-in loopback backend for this run (`--local`) and use it."""
     local_port: int = DEFAULT_LOCAL_PORT
     """Port `--local` serves on (a free one when it is taken; NEMO_LOCAL_PORT, config)."""
+    local_render_workers: int = 0
+    """Renders the built-in backend runs at once (0: one per core; config, env)."""
     paths: AppPaths = field(default_factory=AppPaths.default, repr=False)
     """Resolved application directories."""
     keymap: dict[str, Any] = field(default_factory=dict, hash=False)
@@ -218,6 +221,7 @@ def load_settings(
     pick("theme")
     pick("skill_version")
     pick("local_port", "NEMO_LOCAL_PORT", _parse_port)
+    pick("local_render_workers", "NEMO_LOCAL_RENDER_WORKERS", _parse_workers)
     pick("notify")
     pick("preview")
     pick("preview_bytes_per_second")
@@ -259,6 +263,7 @@ def load_settings(
         new_session=bool(flags.get("new_session", False)),
         local=bool(flags.get("local", False)),
         local_port=int(values.get("local_port", DEFAULT_LOCAL_PORT)),
+        local_render_workers=_check_workers(values.get("local_render_workers", 0)),
         keymap=dict(file_values.get("keymap", {})),
         notify=notify,
         preview=preview,
@@ -281,6 +286,20 @@ def _parse_port(var: str, raw: str) -> int:
     if not raw.isdigit() or int(raw) > 65535:
         raise ConfigError(f"{var} must be a port number from 0 to 65535, not {raw!r}.")
     return int(raw)
+
+
+def _parse_workers(var: str, raw: str) -> int:
+    """Parse NEMO_LOCAL_RENDER_WORKERS."""
+    if not raw.isdigit():
+        raise ConfigError(f"{var} must be a whole number (0: one per core), not {raw!r}.")
+    return int(raw)
+
+
+def _check_workers(value: Any) -> int:
+    """0 (one per core) up to 64 renders at once."""
+    if not 0 <= int(value) <= 64:
+        raise ConfigError("local_render_workers must be from 0 (one per core) to 64.")
+    return int(value)
 
 
 def _download_dir(configured: Any) -> Path:

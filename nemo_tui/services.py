@@ -82,10 +82,17 @@ def start_local_backend(settings: Settings) -> tuple[Settings, AbstractContextMa
     return settings.with_api_url(url), backend
 
 
+def render_options(settings: Settings) -> dict[str, Any]:
+    """The built-in backend's render queue: `local_render_workers` at once (0: one per core)."""
+    workers = settings.local_render_workers
+    return {"max_concurrent": workers} if workers else {}
+
+
 def _serve_local(settings: Settings, port: int) -> tuple[Any, str]:
     """Start the studio's loopback backend on `port`; returns (handle, base URL)."""
     from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackend
 
     backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=port,
-                           server_options=dict(STUDIO_SERVER_OPTIONS))
+                           server_options=dict(STUDIO_SERVER_OPTIONS),
+                           render_options=render_options(settings))
     return backend, backend.start()

@@ -18,8 +18,12 @@ FINISHED = ("completed", "failed", "cancelled")
 
 
 def default_concurrency() -> int:
-    """max(1, cores // 2): renders are CPU-heavy, leave room for the rest."""
-    return max(1, (os.cpu_count() or 2) // 2)
+    """One render per core: several sessions (a batch) render side by side up to the cores.
+
+    (x264 threads inside one render do not fill the cores: the filter graph, the scene
+    generation and the muxing are mostly serial, so a second render uses what one leaves.)
+    """
+    return max(1, os.cpu_count() or 1)
 
 
 class RenderQueue:
