@@ -17,7 +17,11 @@ from .style import pace_speed, palette_for
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 BUNDLED_FONT = ASSETS / "DejaVuSans-Bold.ttf"
-# System fonts with CJK glyphs (DejaVu has none); the first that exists is used for such text.
+#: Chinese (and kana) titles on a machine without a CJK font: Noto Sans CJK SC cut to GB2312's
+#: 6,763 hanzi, kana and punctuation (2.9 MB; scripts/build_cjk_font.py says how and why).
+BUNDLED_CJK_FONT = ASSETS / "NotoSansCJKsc-Regular-subset.otf"
+# System fonts with CJK glyphs (DejaVu has none); the first that exists is used for such text
+# (full coverage, and bold), else the bundled subset.
 CJK_FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -171,12 +175,12 @@ def file_has_audio(path: Path) -> bool:
 
 
 def find_cjk_font() -> Path | None:
-    """A system font with CJK glyphs, if this machine has one."""
+    """A system font with CJK glyphs if this machine has one, else the bundled subset."""
     for candidate in CJK_FONTS:
         p = Path(candidate)
         if p.is_file():
             return p
-    return None
+    return BUNDLED_CJK_FONT if BUNDLED_CJK_FONT.is_file() else None
 
 
 class _Builder:
