@@ -32,8 +32,9 @@ def frame_widget(app) -> HalfcellPicture:
 
 
 def frame_bytes(app) -> bytes | None:
-    """The pixels the large frame shows now (None while it shows none)."""
-    picture = frame_widget(app).picture
+    """The pixels the large frame shows now (None while it shows none, or not composed yet)."""
+    found = app.screen.query("#preview-frame")
+    picture = found.first().picture if found else None
     return picture.tobytes() if picture is not None else None
 
 
@@ -184,3 +185,33 @@ async def test_preview_off_says_so(tmp_path):
         open_preview(app, tmp_path / "whatever.mp4")
         await pilot.pause()
         assert any('preview = "off"' in n for n in notices(app))
+
+
+@pytest.mark.parametrize("kind", ["sixel", "kitty"])
+async def test_graphics_terminal_gets_a_textual_image_frame(tmp_path, kind):
+    """Where the terminal draws graphics, the still frame is a textual-image picture decoded
+    at the pane's size in pixels; playing switches to half cells and back."""
+    from test_ui_support import studio_settings
+
+    from nemo_tui.preview.terminal import Graphics
+    from nemo_tui.ui.app import NemoStudioApp
+    from nemo_tui.ui.widgets.graphics import GraphicsPicture
+
+    video = make_single_keyframe_video(tmp_path / "clip.mp4")
+    app = NemoStudioApp(studio_settings("http://127.0.0.1:9", tmp_path), connect=False)
+    app.graphics = Graphics(kind, "test", (10, 20))
+    async with app.run_test(size=(80, 24)) as pilot:
+        open_preview(app, video)
+        await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen)
+                         and bool(app.screen.query("#preview-graphics")))
+        view = app.screen.query_one("#preview-graphics", GraphicsPicture)
+        await wait_until(pilot, lambda: view.picture is not None)
+        width, height = view.picture.size
+        assert width <= view.size.width * 10 and height <= view.size.height * 20
+        assert max(width / (view.size.width * 10), height / (view.size.height * 20)) > 0.95
+        assert not frame_widget(app).display
+        await pilot.press("space")
+        assert frame_widget(app).display and not view.display
+        await pilot.press("x")
+        await wait_until(pilot, lambda: not app.screen.playing)
+        assert view.display and not frame_widget(app).display

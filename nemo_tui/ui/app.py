@@ -426,5 +426,9 @@ def run_studio(settings: Settings, *, backend_url_override: str | None = None) -
     if backend_url_override:
         settings = settings.with_api_url(backend_url_override)
     app = NemoStudioApp(settings)
+    from nemo_tui.preview.terminal import choose_graphics
+
+    # asked before Textual reads the terminal: a running app would take the answer for keys
+    app.graphics = choose_graphics(settings.preview)
     result = app.run()
     return int(result or 0)

@@ -108,6 +108,12 @@ class PreviewScreen(Screen[None]):
 
         self.times = strip_times(self.info.duration, STRIP_COUNT) if self.is_video else [0.0]
         yield Static(self._facts(), id="preview-facts", markup=False)
+        graphics = getattr(self.app, "graphics", None)
+        if graphics is not None and graphics.kind in ("kitty", "sixel"):
+            from nemo_tui.ui.widgets.graphics import GraphicsPicture
+
+            # the terminal draws the still frame itself; playback uses half cells
+            yield GraphicsPicture(graphics.kind, graphics.cell_size, id="preview-graphics")
         yield HalfcellPicture(id="preview-frame")
         yield Static(id="preview-time", markup=False)
         with Horizontal(id="preview-strip"):
@@ -133,6 +139,7 @@ class PreviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         """Draw once the layout gives the frame its size."""
+        self._use_graphics(not self.playing)
         self._update_time()
         self.call_after_refresh(self._first_paint)
 
@@ -160,11 +167,35 @@ class PreviewScreen(Screen[None]):
         width, height = widget.size
         return pixel_size(*fit_cells(self.info.width, self.info.height, width, height))
 
+    @property
+    def graphics_view(self) -> Any | None:
+        """The Kitty/Sixel frame widget, when the terminal draws pictures itself."""
+        found = self.query("#preview-graphics")
+        return found.first() if found else None
+
+    def _use_graphics(self, still: bool) -> None:
+        """Show the graphics frame for stills, the half-cell frame while playing (or always
+        when the terminal has no graphics)."""
+        graphics = self.graphics_view
+        if graphics is not None:
+            graphics.display = still
+            self.query_one("#preview-frame").display = not still
+
+    def _big_frame(self) -> Any:
+        """The widget that shows the frame at the cursor now."""
+        graphics = self.graphics_view
+        return graphics if graphics is not None and not self.playing else self.query_one(
+            "#preview-frame", HalfcellPicture)
+
     def request_frame(self) -> None:
         """Decode the frame at the cursor (a newer request cancels an older one)."""
-        widget = self.query_one("#preview-frame", HalfcellPicture)
-        if widget.size.width and widget.size.height:
+        widget = self._big_frame()
+        if not (widget.size.width and widget.size.height):
+            return
+        if isinstance(widget, HalfcellPicture):
             self._decode_frame(self.at, self._frame_size(widget))
+        else:
+            self._decode_frame(self.at, widget.picture_size(self.info.width, self.info.height))
 
     @work(thread=True, exclusive=True, group="preview-frame", exit_on_error=False,
           description="decode the frame at the cursor")
@@ -187,7 +218,7 @@ class PreviewScreen(Screen[None]):
     def _show_frame(self, at: float, picture: Any) -> None:
         """Show a decoded frame if it is still the one at the cursor."""
         if abs(at - self.at) < 1e-6 and not self.playing:
-            self.query_one("#preview-frame", HalfcellPicture).show(picture)
+            self._big_frame().show(picture)
 
     @work(thread=True, exclusive=True, group="preview-strip", exit_on_error=False,
           description="decode the strip of thumbnails")
@@ -215,7 +246,7 @@ class PreviewScreen(Screen[None]):
     def report(self, message: str) -> None:
         """Say what went wrong: in the frame area and as a notice."""
         self.problem = message
-        self.query_one("#preview-frame", HalfcellPicture).show_message(message)
+        self._big_frame().show_message(message)
         self.notify(message, title="Preview", severity="warning", markup=False)
 
     # ---- time ---------------------------------------------------------------------------------
@@ -258,17 +289,18 @@ class PreviewScreen(Screen[None]):
         if not self.is_video or self.playing:
             return
         from nemo_tui.preview.frames import playback_fps
-        from nemo_tui.preview.halfcell import fit_cells
+        from nemo_tui.preview.halfcell import fit_cells, pixel_size
 
-        widget = self.query_one("#preview-frame", HalfcellPicture)
+        area = self._big_frame().size  # half cells at the size of the pane, whatever shows now
         budget = getattr(self.app.settings, "preview_bytes_per_second", DEFAULT_BYTES_PER_SECOND)
-        cols, rows = fit_cells(self.info.width, self.info.height, *widget.size)
+        cols, rows = fit_cells(self.info.width, self.info.height, *area)
         self.play_fps = playback_fps(self.info.fps, cols, rows, budget)
         start = 0.0 if self.at >= self.end_time else self.at
         self.playing = True
+        self._use_graphics(False)
         self._stop_play.clear()
         self._update_time()
-        self._play(start, self._frame_size(widget), self.play_fps)
+        self._play(start, pixel_size(cols, rows), self.play_fps)
 
     @work(thread=True, exclusive=True, group="preview-play", exit_on_error=False,
           description="play the video")
@@ -302,6 +334,7 @@ class PreviewScreen(Screen[None]):
     def _play_ended(self, last: float) -> None:
         """Playback stopped: the cursor stays where it got to; draw that frame exactly."""
         self.playing = False
+        self._use_graphics(True)
         self.at = round(min(last, self.end_time), 3)
         self._update_time()
         self.request_frame()
