@@ -9,7 +9,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
@@ -20,6 +20,8 @@ from nemo_tui.textsafe import safe_line
 #: here so the picker does not import the client at start-up.
 EXTENSIONS = frozenset({".mp4", ".mov", ".avi", ".webm", ".mkv", ".jpg", ".jpeg", ".png",
                         ".gif", ".webp", ".mp3", ".wav", ".m4a", ".aac"})
+#: Files the picker shows a still of before they are uploaded (videos and pictures).
+STILL_EXTENSIONS = EXTENSIONS - {".mp3", ".wav", ".m4a", ".aac"}
 
 
 class MediaTree(DirectoryTree):
@@ -58,12 +60,29 @@ class UploadScreen(ModalScreen[str | None]):
             yield Static(Text("Upload — pick a file (Enter) or type a path or URL below. "
                               f"Supported: {SUPPORTED_FORMATS_TEXT}. Max 200 MB."),
                          markup=False, id="upload-title")
-            yield MediaTree(self.start_dir, id="upload-tree")
+            with Horizontal(id="upload-body"):
+                yield MediaTree(self.start_dir, id="upload-tree")
+                if getattr(self.app.settings, "preview", "auto") != "off":
+                    from nemo_tui.ui.widgets.still import MediaStill
+
+                    yield MediaStill(id="upload-still")
             yield Input(placeholder="/path/to/clip.mp4 or https://…", id="upload-input")
 
     def on_mount(self) -> None:
         """Start in the tree."""
         self.query_one(MediaTree).focus()
+
+    def on_tree_node_highlighted(self, event: DirectoryTree.NodeHighlighted) -> None:
+        """A still of the video or picture under the cursor (nothing for folders and sounds)."""
+        found = self.query("#upload-still")
+        if not found:
+            return
+        path = getattr(event.node.data, "path", None)
+        still = found.first()
+        if path is not None and path.suffix.lower() in STILL_EXTENSIONS:
+            still.show_still(path)
+        else:
+            still.clear()
 
     def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
         """A file was picked in the tree."""
