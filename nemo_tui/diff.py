@@ -19,6 +19,7 @@ from nemo_tui.draft import (
     format_seconds,
     time_span,
     track_text,
+    transition_text,
 )
 from nemo_tui.textsafe import safe_line
 
@@ -201,7 +202,8 @@ def _entries(old: Draft | None, new: Draft | None) -> list[Entry]:
     if old is None and new is None:
         return []
     if old is None and new is not None:
-        return [_new_timeline_line(new)] + [f"+ track {track_text(t)}" for t in new.tracks]
+        return ([_new_timeline_line(new)] + [f"+ track {track_text(t)}" for t in new.tracks]
+                + _transition_changes(None, new))
     lines: list[Entry] = []
     old_title = old.title if old else None
     new_title = new.title if new else None
@@ -227,4 +229,28 @@ def _entries(old: Draft | None, new: Draft | None) -> list[Entry]:
             lines.append(f"+ track {track_text(t)}")
         else:
             lines.extend(_track_changes(partner[id(t)], t))
+    return lines + _transition_changes(old, new)
+
+
+def _transition_changes(old: Draft | None, new: Draft | None) -> list[Entry]:
+    """``- transition …`` / ``+ transition …`` lines (a moved one is removed and added)."""
+    before = [transition_text(t) for t in (old.transitions if old else [])]
+    after = [transition_text(t) for t in (new.transitions if new else [])]
+    if before == after:
+        return []
+    pool: dict[str, int] = defaultdict(int)
+    for text in before:
+        pool[text] += 1
+    added = []
+    for text in after:
+        if pool[text]:
+            pool[text] -= 1
+        else:
+            added.append(text)
+    removed = [text for text, n in pool.items() for _ in range(n)]
+    lines: list[Entry] = [f"- transition {t}" for t in removed]
+    lines += [f"+ transition {t}" for t in added]
+    if len(lines) > MAX_LINES_PER_TRACK:
+        more = len(lines) - MAX_LINES_PER_TRACK
+        lines = lines[:MAX_LINES_PER_TRACK] + [_Hidden(more, "Transitions")]
     return lines

@@ -17,6 +17,7 @@ __all__ = [
     "Draft",
     "Segment",
     "Track",
+    "Transition",
     "decode_draft",
     "display_label",
     "draft_json",
@@ -26,6 +27,7 @@ __all__ = [
     "summarize",
     "time_span",
     "track_text",
+    "transition_text",
 ]
 
 #: Longest time accepted (100 days, in ms). A larger value is nonsense (NaN or inf turned into
@@ -74,16 +76,31 @@ class Track:
     raw: dict[str, Any] = field(repr=False)
 
 
+@dataclass(slots=True)
+class Transition:
+    """A transition between two clips (Draft Protocol V3 ``<transition>``); times in ms."""
+
+    kind: str  # e.g. "glsl_cross_dissolve" (raw, not sanitized)
+    from_clip: str | None
+    to_clip: str | None
+    at_ms: int | None  # the cut point
+    duration_ms: int
+    raw: dict[str, Any] = field(repr=False)
+
+
 @dataclass
 class Draft:
-    """A decoded draft; ``raw`` is the exact input object (send it back unchanged)."""
+    """A decoded draft; ``raw`` is the exact input (object or V3 text: send it back unchanged)."""
 
     duration_ms: int
     title: str | None
     width: int | None
     height: int | None
     tracks: list[Track]
-    raw: dict[str, Any] = field(repr=False)
+    raw: Any = field(repr=False)
+    format: str = "short-json"  # or "v3" (Draft Protocol V3 template)
+    transitions: list[Transition] = field(default_factory=list)
+    capped: str | None = None  # why decoding stopped early (huge input), said in the summary
 
     @property
     def segment_count(self) -> int:
@@ -215,7 +232,12 @@ def _role(kind: str, code: int | None, segments: list[Segment], seen_text: bool)
 
 
 def decode_draft(obj: Any) -> Draft | None:
-    """Decode a draft object; None when ``obj`` is None or not a JSON object."""
+    """Decode a short-key draft object or a V3 template (text, or an object wrapping it)."""
+    if not isinstance(obj, dict) or "t" not in obj:
+        from nemo_tui.draft_v3 import decode_v3, template_of
+
+        if template_of(obj) is not None:
+            return decode_v3(obj)
     if not isinstance(obj, dict):
         return None
     m = _meta(obj)
@@ -259,6 +281,11 @@ def decode_draft(obj: Any) -> Draft | None:
 
 def is_exportable(raw: Any) -> bool:
     """True when the raw draft has a track list with at least one non-empty segment list (§8)."""
+    if not isinstance(raw, dict) or "t" not in raw:
+        from nemo_tui.draft_v3 import has_clips
+
+        if has_clips(raw):
+            return True
     if not isinstance(raw, dict):
         return False
     tracks = raw.get("t")
@@ -311,15 +338,33 @@ def summarize(draft: Draft | None) -> str:
         return "Timeline is empty."
     n = len(draft.tracks)
     parts = [f"{i}. {track_text(t)}" for i, t in enumerate(draft.tracks, 1)]
+    if draft.transitions:
+        shown = [transition_text(t) for t in draft.transitions[:SUMMARY_SEGMENTS]]
+        more = len(draft.transitions) - len(shown)
+        parts.append("Transitions: " + ", ".join(shown) + (f", … (+{more} more)" if more else ""))
+    if draft.capped:
+        parts.append(f"({draft.capped})")
     return f"Timeline ({n} track{'' if n == 1 else 's'}): " + " ".join(parts)
 
 
+def transition_text(tr: Transition) -> str:
+    """One transition as shown in summaries: ``glsl_cross_dissolve at 3s (0.5s, a → b)``."""
+    where = "" if tr.at_ms is None else f" at {format_seconds(tr.at_ms)}s"
+    clips = ""
+    if tr.from_clip or tr.to_clip:
+        clips = (f", {safe_line(tr.from_clip or '?', max_len=40)} → "
+                 f"{safe_line(tr.to_clip or '?', max_len=40)}")
+    return f"{safe_line(tr.kind, max_len=40)}{where} ({format_seconds(tr.duration_ms)}s{clips})"
+
+
 def draft_json(draft: Draft | None) -> dict[str, Any]:
-    """The CLI ``state --json`` object minus ``draft``: summary, duration_ms, tracks."""
+    """The CLI ``state --json`` object minus ``draft``: summary, format, duration_ms, tracks…"""
     if draft is None:
-        return {"summary": summarize(None), "duration_ms": 0, "tracks": []}
+        return {"summary": summarize(None), "format": None, "duration_ms": 0, "tracks": [],
+                "transitions": []}
     return {
         "summary": summarize(draft),
+        "format": draft.format,
         "duration_ms": draft.duration_ms,
         "tracks": [
             {
@@ -330,5 +375,10 @@ def draft_json(draft: Draft | None) -> dict[str, Any]:
                 ],
             }
             for t in draft.tracks
+        ],
+        "transitions": [
+            {"type": t.kind, "from_clip": t.from_clip, "to_clip": t.to_clip, "at_ms": t.at_ms,
+             "duration_ms": t.duration_ms}
+            for t in draft.transitions
         ],
     }

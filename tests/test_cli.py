@@ -167,7 +167,8 @@ def test_ask_state_credits(cli, isolated_dirs, backend):
     assert proc.returncode == 0 and proc.stdout.startswith("Timeline (")  # same session reused
     proc = cli("state", "--json")
     state = json.loads(proc.stdout)
-    assert set(state) == {"summary", "duration_ms", "tracks", "draft"}
+    assert set(state) == {"summary", "format", "duration_ms", "tracks", "transitions", "draft"}
+    assert state["format"] == "short-json" and state["transitions"] == []
     assert state["duration_ms"] > 0 and state["tracks"] and isinstance(state["draft"], dict)
     for track in state["tracks"]:
         assert track["type"] in ("video", "audio", "text") or track["type"].startswith("type ")

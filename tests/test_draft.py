@@ -57,7 +57,8 @@ def test_none_and_non_dict() -> None:
         assert decode_draft(obj) is None
     assert summarize(None) == "Timeline is empty."
     assert summarize(decode_draft({})) == "Timeline is empty."
-    assert draft_json(None) == {"summary": "Timeline is empty.", "duration_ms": 0, "tracks": []}
+    assert draft_json(None) == {"summary": "Timeline is empty.", "format": None, "duration_ms": 0,
+                                "tracks": [], "transitions": []}
 
 
 def test_raw_kept_verbatim() -> None:

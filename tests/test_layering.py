@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("textual", "rich")
 MODULES = [
     "nemo_tui.api", "nemo_tui.api.client", "nemo_tui.api.sse", "nemo_tui.api.errors",
-    "nemo_tui.api.models", "nemo_tui.draft", "nemo_tui.diff", "nemo_tui.intent",
+    "nemo_tui.api.models", "nemo_tui.draft", "nemo_tui.draft_v3", "nemo_tui.diff", "nemo_tui.intent",
     "nemo_tui.gui_speak", "nemo_tui.textsafe", "nemo_tui.config", "nemo_tui.store",
     "nemo_tui.jobs", "nemo_tui.versions", "nemo_tui.version_store", "nemo_tui.preview",
     "nemo_tui.preview.media", "nemo_tui.preview.halfcell", "nemo_tui.preview.frames",

@@ -409,9 +409,10 @@ class NemoClient:
         self._last_render_ms = ms
         return f"render_{ms}"
 
-    async def start_render(self, draft: dict, *, output: dict | None = None,
+    async def start_render(self, draft: dict | str, *, output: dict | None = None,
                            render_id: str | None = None) -> RenderStatus:
-        """Submit an export of `draft`; a duplicate id is retried once with a new id.
+        """Submit an export of `draft` (sent as received: a dict or V3 template text); a
+        duplicate id is retried once with a new id.
 
         With `render_id` (recorded by the caller beforehand) there is one attempt only: a
         duplicate raises DuplicateRenderIdError so the caller can record a new id first.

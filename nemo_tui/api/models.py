@@ -37,12 +37,12 @@ class Credits:
 
 @dataclass(frozen=True)
 class SessionState:
-    """The session state reply (§8); ``draft`` is the raw draft dict or None."""
+    """The session state reply (§8); ``draft`` is the raw draft (dict, V3 text) or None."""
 
     session_id: str
     task_id: str | None
     task_name: str | None
-    draft: dict[str, Any] | None
+    draft: dict[str, Any] | str | None
     video_infos: list[Any]
     generated_media: list[Any]
     raw: dict[str, Any]

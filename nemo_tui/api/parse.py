@@ -118,11 +118,15 @@ def credits(data: Any) -> Credits:
 
 
 def session_state(data: Any, session: SessionInfo) -> SessionState:
-    """The state reply (§8); ``draft`` is a dict or None (a JSON string draft is decoded)."""
+    """The state reply (§8); ``draft`` is a dict, V3 template text, or None.
+
+    A JSON string draft is decoded; any other string (a Draft Protocol V3 template) is kept
+    exactly as received, so that an export sends it back unchanged.
+    """
     d = _obj(data, "session state")
     state = d.get("state") if isinstance(d.get("state"), dict) else {}
     draft = state.get("draft")
-    if isinstance(draft, str):
+    if isinstance(draft, str) and not draft.lstrip().startswith("<"):
         try:
             draft = json.loads(draft)
         except (ValueError, RecursionError):
@@ -133,7 +137,7 @@ def session_state(data: Any, session: SessionInfo) -> SessionState:
         session_id=_str(d.get("session_id")) or session.session_id,
         task_id=_str(d.get("task_id")) or session.task_id,
         task_name=d.get("task_name") if isinstance(d.get("task_name"), str) else None,
-        draft=draft if isinstance(draft, dict) else None,
+        draft=draft if isinstance(draft, (dict, str)) else None,
         video_infos=infos if isinstance(infos, list) else [],
         generated_media=media if isinstance(media, list) else [],
         raw=d,
