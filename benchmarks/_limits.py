@@ -37,15 +37,21 @@ LIMITS: dict[str, str] = {
         "only start/duration)."
     ),
     "many_renders.cpu_percent": (
-        "the cost of one poll in httpx: ~2.3 ms of client CPU on this machine (the baseline "
-        "figure above), so 100 polls a second would be ~23% of a core whatever the app does. "
-        "Done: sniffio as a dependency (df643f3), a pool that keeps all its connections alive, "
-        "at most 2 polls in flight per client (nemo_tui/api/polling.py), adaptive polling in "
-        "`watch_job` (an unchanged job is polled 1.5x less often per unchanged reply, up to "
-        "10 s; any change resets it; +-15% jitter), the job store written with the C JSON "
-        "encoder. Together: 27-36% -> 5-6%, with 16 polls/s in the window while the waits are "
-        "still growing towards 10 s (~10/s once they all have, about 3.5%). The remaining gap "
-        "is httpx's per-request overhead; the protocol has no batch status endpoint."
+        "adaptive steady state (every job's pause grown to its 10 s cap, ~10 polls/s): passes. "
+        "Done for it: sniffio as a dependency (df643f3), a pool that keeps all its connections "
+        "alive (idle ones for 50 s: the pause between slowed-down polls no longer outlives "
+        "them), at most 2 polls in flight per client (nemo_tui/api/polling.py), adaptive "
+        "polling in `watch_job` (x1.5 per unchanged reply up to 10 s, +-15% jitter), the job "
+        "store written with the C JSON encoder."
+    ),
+    "many_renders.worst_cpu_percent": (
+        "every poll is news, so nothing slows down and each poll also rewrites the job store "
+        "(read-modify-write of jobs.json under a file lock, fsynced, in a thread): 3.4 ms of "
+        "client CPU per poll against 1.6 ms for an unchanged one and 0.9 ms one at a time, so "
+        "100 polls/s would take ~34% of a core. Fewer than 100 polls/s were answered because "
+        "at most 2 polls are in flight per client and the backend shared the 2 cores at load "
+        "7-13. Next: coalesce job-store writes (one write per second for all changed jobs); "
+        "the protocol has no batch status endpoint."
     ),
     "many_renders.window_connections": (
         "fixed: the pool keeps all 20 connections alive and at most 2 polls are in flight, so "

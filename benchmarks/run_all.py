@@ -141,12 +141,20 @@ def print_table(results: list[dict[str, Any]]) -> None:
             print(f"  ERROR {err}")
 
 
-def write_markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any]) -> None:
+def machine_line(machine: dict[str, Any] | None) -> str:
+    """The machine a section was measured on, in one line (each result keeps its own: a
+    partial run must not put other sections' figures under its machine)."""
+    if not machine:
+        return "Machine: not recorded."
+    return "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "."
+
+
+def write_markdown(results: dict[str, dict[str, Any]]) -> None:
     """Rebuild RESULTS.md from all stored results."""
     out = ["# Benchmark results", "",
            ("Written by `.venv/bin/python benchmarks/run_all.py` — do not edit by hand "
-           "(notes on limits live in `benchmarks/_limits.py`)."), "", "## Machine", ""]
-    out += [f"- {k}: {v}" for k, v in machine.items()]
+           "(notes on limits live in `benchmarks/_limits.py`). Each section names the machine "
+           "it was measured on.")]
     counts = {"PASS": 0, "MISS": 0}
     body: list[str] = []
     for name in [n for n in ORDER if n in results] + [n for n in results if n not in ORDER]:
@@ -155,7 +163,8 @@ def write_markdown(results: dict[str, dict[str, Any]], machine: dict[str, Any]) 
         when = (f"Measured {res.get('measured_at', '?')} in {res.get('seconds', '?')} s{quick}; "
                 f"load average {res.get('load_before', '?')} before, "
                 f"{res.get('load_after', '?')} after.")
-        body += ["", f"## {TITLES.get(name, name)}", "", when, ""]
+        body += ["", f"## {TITLES.get(name, name)}", "", when, "", machine_line(
+            res.get("machine")), ""]
         if res.get("figures"):
             body += ["| figure | value | goal | status |", "|---|---|---|---|"]
         for fig in res.get("figures", []):
@@ -205,14 +214,15 @@ def main() -> int:
             stored[name] = error_record(name, f"benchmarks/bench_{name}.py does not exist yet",
                                         time.monotonic())
     fresh = []
+    machine = machine_info() if names else {}
     for name in names:
         print(f"== {name}", file=sys.stderr, flush=True)
         res = run_one(name, args.quick)
+        res["machine"] = machine  # kept with the figures it measured
         fresh.append(res)
         stored[name] = res
-    machine = machine_info()
     RESULTS_JSON.write_text(json.dumps(stored, indent=1) + "\n", encoding="utf-8")
-    write_markdown(stored, machine)
+    write_markdown(stored)
     print_table(fresh)
     print(f"\nwrote {RESULTS_MD.relative_to(HERE.parent)}")
     return 0

@@ -116,3 +116,14 @@ async def test_unwritable_download_folder_is_named(local_backend, unwritable_dir
     assert f"the folder {unwritable_dir} " in str(info.value)
     assert "writable" in str(info.value)
     assert store.get(job.id).error == str(info.value)
+
+
+async def test_advancing_progress_fault_gives_news_on_every_poll(local_backend, tmp_path):
+    """`"progress": "advance"` (the many-renders benchmark's worst case): each poll of a job
+    answers a new progress, so a watcher never slows down."""
+    async with make_client(local_backend.url) as client:
+        job = await start_job(client, local_backend.url, tmp_path)
+        local_backend.add_faults([{"endpoint": "render_poll", "status": "processing",
+                                   "progress": "advance", "times": -1}])
+        seen = [(await client.poll_render(job.id)).progress for _ in range(4)]
+    assert len(set(seen)) == 4 and all(5 < p < 100 for p in seen), seen

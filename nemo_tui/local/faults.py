@@ -9,7 +9,8 @@ A rule is a dict (ARCHITECTURE.md): ``{"endpoint": NAME, "times": 1, ...}`` plus
 - for ``run_sse``: ``"stream": VARIANT`` (see ``STREAM_VARIANTS``; options ``seconds``,
   ``after_events``, ``error_form``, ``message``, ``size``, ``kind``, ``then``);
 - for ``render_poll``: ``"status": "failed"|"processing"|…`` (``"error"``, ``"progress"``) answers
-  that status instead of the job's real one (a stuck or failing render); ``"without_url": true``
+  that status instead of the job's real one (a stuck or failing render; ``"progress": "advance"``
+  gives a new progress on every poll of a job: news each time); ``"without_url": true``
   leaves the download URL out of a completed reply (a render that finishes without a link);
 - for ``file`` / ``render_download``: ``"cut_after_bytes": n`` closes the connection mid-body
   (after hanging ``"stall"`` seconds, if given: a download in progress); ``"redirect": "loop"``

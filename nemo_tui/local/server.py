@@ -78,6 +78,8 @@ class Backend:
         self.log: deque[dict[str, Any]] = deque(maxlen=10_000)
         self.turn_tasks: set[asyncio.Task] = set()
         self._styles = itertools.cycle(("success", "bare", "code"))
+        #: Polls answered per render under a ``"progress": "advance"`` fault (not persisted).
+        self.poll_ticks: dict[str, int] = {}
 
     def opt(self, name: str, default: Any) -> Any:
         """A server option with its default."""
