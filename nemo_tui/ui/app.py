@@ -76,6 +76,12 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.keymap_result = resolve_user_keymap(settings.keymap)
         self.key_table: dict[str, str] = self.keymap_result.keys
 
+    def get_driver_class(self) -> Any:
+        """Textual's driver, parsing input with the paste-safe parser (ui/paste_guard.py)."""
+        from nemo_tui.ui.paste_guard import guard_driver
+
+        return guard_driver(super().get_driver_class())
+
     # ---- composition -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         """Header, the three panes, the status bar and the footer."""

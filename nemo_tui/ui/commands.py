@@ -72,8 +72,10 @@ ACTIONS: tuple[StudioAction, ...] = (
 EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("ctrl+p", "Command palette (every action above, searchable)", "anywhere"),
     ("tab / shift+tab", "Move focus between panes", "anywhere"),
-    ("up / down", "Previous / next message sent", "chat input"),
+    ("up / down", "Previous / next message sent (on the first / last line)", "chat input"),
     ("enter", "Send the message", "chat input"),
+    ("ctrl+j / shift+enter", "New line in the message (a paste is kept whole, one message)",
+     "chat input"),
     ("enter / space", "Expand or collapse a track (segments load on demand)", "timeline"),
     ("escape", "Close a dialog (help, sessions, upload, palette)", "dialogs"),
     ("left / right", "Scrub 1 s (with Shift: 0.1 s); Home / End: first / last frame", "preview"),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Input
+from textual.message import Message
+from textual.widgets import TextArea
 
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.messages import ChatSubmitted
+from nemo_tui.ui.paste_guard import pasted_text
 from nemo_tui.ui.widgets.chatlog import ChatEntry, ChatLog
 
 __all__ = ["ChatEntry", "ChatInput", "ChatLog", "ChatPane", "tool_phrase"]
@@ -33,39 +36,90 @@ def tool_phrase(name: str) -> str:
     return f"running {safe_line(name, max_len=40)}…"
 
 
-class ChatInput(Input):
-    """The message input; Up/Down walk through the messages sent before."""
+class ChatInput(TextArea):
+    """The message input. Enter sends; Ctrl+J (or Shift+Enter, where the terminal reports it)
+    starts a new line; Up/Down on the first/last row walk through the messages sent before; a
+    paste is inserted whole, as text (see :mod:`nemo_tui.ui.paste_guard`)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "Previous message", show=False),
-        Binding("down", "history(1)", "Next message", show=False),
-    ]
+    @dataclass
+    class Submitted(Message):
+        """Enter was pressed; ``text`` is everything in the input."""
+
+        text: str
+
+    NEWLINE_KEYS: ClassVar[frozenset[str]] = frozenset({"ctrl+j", "newline", "shift+enter"})
 
     def __init__(self, **kw) -> None:
         super().__init__(placeholder="Describe your video, or: export · credits · status · upload",
-                         **kw)
+                         soft_wrap=True, tab_behavior="focus", show_line_numbers=False,
+                         highlight_cursor_line=False, **kw)
         # A blinking cursor repaints twice a second: an idle studio should write nothing.
         self.cursor_blink = False
-        self.history: list[str] = []
-        self._pos = 0
-        self._draft = ""
+        self.sent: list[str] = []  # messages sent, oldest first (TextArea's history is undo)
+        self._sent_pos = 0
+        self._typed = ""
+
+    @property
+    def value(self) -> str:
+        """The text in the input (may hold newlines)."""
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """Enter sends, the newline keys insert one; every other key as TextArea does."""
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self.text))
+        elif event.key in self.NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.replace("\n", *self.selection)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Insert the whole paste, in order, with control characters shown escaped."""
+        event.stop()
+        event.prevent_default()
+        if result := self.replace(pasted_text(event.text), *self.selection):
+            self.move_cursor(result.end_location)
+
+    def _row(self) -> int:
+        """The cursor's row among the wrapped rows."""
+        return self.wrapped_document.location_to_offset(self.cursor_location).y
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        """Up: the previous row, or on the first row the previous message sent."""
+        if not select and self._row() == 0 and self.sent:
+            self.action_history(-1)
+        else:
+            super().action_cursor_up(select)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        """Down: the next row, or on the last row the next message sent."""
+        if not select and self._row() >= self.wrapped_document.height - 1 and self.sent:
+            self.action_history(1)
+        else:
+            super().action_cursor_down(select)
 
     def action_history(self, step: int) -> None:
         """Move through the history; past the newest entry comes back to what was being typed."""
-        if not self.history:
+        if not self.sent:
             return
-        if self._pos == len(self.history):
-            self._draft = self.value
-        self._pos = max(0, min(len(self.history), self._pos + step))
-        self.value = self._draft if self._pos == len(self.history) else self.history[self._pos]
-        self.cursor_position = len(self.value)
+        if self._sent_pos == len(self.sent):
+            self._typed = self.value
+        self._sent_pos = max(0, min(len(self.sent), self._sent_pos + step))
+        self.value = self._typed if self._sent_pos == len(self.sent) else self.sent[self._sent_pos]
 
     def remember(self, text: str) -> None:
         """Add a sent message to the history."""
-        if text and (not self.history or self.history[-1] != text):
-            self.history.append(text)
-        self._pos = len(self.history)
-        self._draft = ""
+        if text and (not self.sent or self.sent[-1] != text):
+            self.sent.append(text)
+        self._sent_pos = len(self.sent)
+        self._typed = ""
 
 
 class ChatPane(Vertical):
@@ -81,10 +135,10 @@ class ChatPane(Vertical):
         """The conversation log."""
         return self.query_one(ChatLog)
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Send what was typed up to the app."""
+    def on_chat_input_submitted(self, event: ChatInput.Submitted) -> None:
+        """Send what was typed up to the app (several lines are one message)."""
         event.stop()
-        text = event.value.strip()
+        text = event.text.strip()
         if not text:
             return
         inp = self.query_one(ChatInput)
