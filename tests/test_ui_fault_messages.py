@@ -135,3 +135,24 @@ async def test_jobs_table_cuts_long_errors_and_paths_with_an_ellipsis(tmp_path):
                 out = table.get_cell("render_2", "output").plain
                 assert out.startswith("…") and out.endswith("/deep/render_final.mp4"), out
             assert table.virtual_size.width <= table.size.width  # no sideways scrolling
+
+
+async def test_d_on_a_job_whose_watch_stopped_watches_it_again(backend, tmp_path):
+    """A poll refused for good (403) ends the watch with the job unfinished; d on it starts
+    watching again, and it completes and downloads."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        backend.add_faults([{"endpoint": "render_poll", "http": 403}])
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        job = next(iter(app.jobs_table.jobs.values()))
+        assert not job.finished and "scope" in job.error
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: app.focused is app.jobs_table)
+        await pilot.press("d")
+        await settle(pilot)
+        again = app.jobs_table.jobs[job.id]
+        assert again.status == "completed" and again.path and Path(again.path).exists()
