@@ -7,30 +7,11 @@ import asyncio
 import itertools
 
 import pytest
+from test_jobs import make_client, start_job  # a client without GET retries; a started render
 
 from nemo_tui.api.errors import DownloadError
 from nemo_tui.config import AppPaths
 from nemo_tui.jobs import JobStore, RenderJob, watch_job
-
-DRAFT = {"d": 1000, "m": {"title": "Sea", "width": 160, "height": 90},
-         "t": [{"tt": 0, "sg": [{"s": 0, "d": 1000, "m": {"name": "waves"}}]}]}
-
-
-def make_client(url: str, **overrides):
-    """A client without GET retries, so watch_job itself sees every failure."""
-    from nemo_tui.api.client import ClientConfig, NemoClient
-
-    config = ClientConfig(api_url=url, client_id="0b7d5c4e-8c43-4a39-9a57-2d1f1c1e0f00",
-                          get_retries=0, retry_base_delay=0.01, **overrides)
-    return NemoClient(config)
-
-
-async def start_job(client, url: str, out_dir) -> RenderJob:
-    """Submit DRAFT for rendering and wrap the reply in a RenderJob."""
-    session = await client.ensure_session()
-    status = await client.start_render(DRAFT)
-    return RenderJob.from_status(status, api_url=url, session_id=session.session_id,
-                                 output_dir=out_dir)
 
 
 def poll_times(backend) -> list[float]:
