@@ -1,5 +1,6 @@
 """Bounded soak: 50 render jobs and repeated chat turns under randomly injected faults, then a
-restart of the app — zero jobs lost, zero crashes, every shown message in the transcript.
+restart of the app — zero jobs lost, zero crashes, and the chat turns go through the studio
+itself: every message its chat log showed is in the transcripts it recorded, in order.
 
 Deterministic fault sequence (seed ``NEMO_SOAK_SEED``, default 6). ``NEMO_SOAK_SCALE`` multiplies
 the counts for a longer manual run (e.g. ``NEMO_SOAK_SCALE=10``); the default run takes seconds.
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_ui_support import RecordingStudio, fast_idle, say, settle, studio_settings  # noqa: F401
 
 from nemo_tui.api import ClientConfig, NemoClient
 from nemo_tui.api import models as m
@@ -25,7 +27,6 @@ from nemo_tui.api.errors import (
     ProtocolError,
     RateLimitedError,
     ServerError,
-    StreamDroppedError,
 )
 from nemo_tui.config import AppPaths
 from nemo_tui.jobs import JobStore, RenderJob, watch_job
@@ -88,40 +89,56 @@ def make_client(url: str, client_id: str, paths: AppPaths) -> NemoClient:
         request_timeout=5), token_cache=TokenStore(paths, url))
 
 
-class Chat:
-    """What the studio does with a turn: show text, append each shown message to the transcript."""
+def fast_studio_client(settings: Any) -> NemoClient:
+    """The studio's own client, with the soak's short deadlines."""
+    from nemo_tui.services import build_client
 
-    def __init__(self, client: NemoClient, paths: AppPaths) -> None:
-        self.client = client
-        self.paths = paths
-        self.shown: dict[str, list[tuple[str, str]]] = {}  # session id -> (role, text)
-
-    def _append(self, role: str, text: str) -> None:
-        sid = self.client.session.session_id
-        TranscriptStore(self.paths, self.client.api_url, sid).append(role, text)
-        self.shown.setdefault(sid, []).append((role, text))
-
-    async def turn(self, message: str) -> str:
-        """One turn; returns how it ended (never raises for the faults of the soak)."""
-        await self.client.ensure_session()
-        self._append("user", message)
-        try:
-            async for ev in self.client.stream_turn(message):
-                if isinstance(ev, m.TextFinal):
-                    self._append("agent", ev.text)
-                elif isinstance(ev, m.StreamError):
-                    self._append("error", ev.message)
-                elif isinstance(ev, m.SessionReplaced):
-                    self._append("system", "The session was not found; a new one was started.")
-                    self._append("user", message)  # re-sent once into the new session
-                elif isinstance(ev, m.TurnEnd):
-                    return ev.reason
-        except (StreamDroppedError, ServerError, NetworkError) as exc:
-            self._append("error", str(exc))
-            return type(exc).__name__
-        raise AssertionError("a turn ended without TurnEnd")
+    client = build_client(settings)
+    cfg = client.config
+    cfg.still_working_after, cfg.heartbeat_only_limit = 0.2, 0.6
+    cfg.stream_read_timeout, cfg.retry_base_delay, cfg.rate_limit_delay = 0.5, 0.005, 0.01
+    return client
 
 
+class SoakStudio(RecordingStudio):
+    """The studio, remembering each session replacement with the message re-sent there."""
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.replacements: list[tuple[Any, str]] = []
+        self.first_session = ""
+
+    def on_turn_event_arrived(self, msg: Any) -> None:
+        if isinstance(msg.event, m.SessionReplaced):
+            self.replacements.append((msg.event, msg.text))
+
+
+def recorded_view(app: Any) -> list[tuple[str, str]]:
+    """What the studio's chat log showed that belongs in a transcript, as (role, text)."""
+    roles = {"user": "user", "agent": "agent", "error": "error", "info": "system",
+             "diff": "system", "offer": "system"}
+    return [(roles[kind], text)
+            for kind, text in zip(app.chat_log.kinds(), app.chat_log.lines(None), strict=True)
+            if kind in roles and not text.startswith(("New session started.", "Session "))]
+
+
+def transcripts_in_order(app: Any) -> list[tuple[str, str]]:
+    """What the studio recorded, session after session (a replaced session's transcript starts
+    with the user's message again, which the chat shows once: that copy is checked and left out)."""
+    from nemo_tui.api.models import SessionReplaced
+
+    paths, url = app.settings.paths, app.settings.api_url
+    replaced = [(ev.new_session.session_id, msg) for ev, msg in app.replacements
+                if isinstance(ev, SessionReplaced)]
+    out = [(e.role, e.text) for e in TranscriptStore(paths, url, app.first_session).load()]
+    for sid, message in replaced:
+        entries = [(e.role, e.text) for e in TranscriptStore(paths, url, sid).load()]
+        assert entries[:1] == [("user", message)], (sid, entries[:2])
+        out += entries[1:]
+    return out
+
+
+@pytest.mark.usefixtures("fast_idle")
 async def test_soak_jobs_and_turns_under_faults_then_restart(backend, tmp_path):
     """Submit, watch, chat and fail at random; then restart and finish every job."""
     rng = random.Random(SEED)
@@ -133,8 +150,12 @@ async def test_soak_jobs_and_turns_under_faults_then_restart(backend, tmp_path):
     watchers: list[asyncio.Task[RenderJob]] = []
     client_id = str(uuid.uuid4())
 
-    async with make_client(backend.url, client_id, paths) as client:
-        chat = Chat(client, paths)
+    studio = SoakStudio(studio_settings(backend.url, tmp_path), client_factory=fast_studio_client,
+                        drop_poll=(0.02, 0.02, 1))
+    async with make_client(backend.url, client_id, paths) as client, \
+            studio.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        studio.first_session = studio.client.session.session_id
         await client.ensure_session()
         for i in range(N_JOBS):
             if rng.random() < 0.5:
@@ -156,14 +177,20 @@ async def test_soak_jobs_and_turns_under_faults_then_restart(backend, tmp_path):
             if i % TURN_EVERY == 0:
                 if rng.random() < 0.7:
                     backend.add_faults([{"endpoint": "run_sse", **rng.choice(STREAM_FAULTS)}])
-                reason = await chat.turn(f"edit number {i}")
-                outcomes[reason] = outcomes.get(reason, 0) + 1
+                # the turn goes through the studio itself: what it shows and what it records
+                await say(pilot, f"edit number {i}")
+                await settle(pilot)
+                outcomes["turn"] = outcomes.get("turn", 0) + 1
         # the app "exits" while about half of the watchers are still busy
         await asyncio.sleep(0)
         for task in watchers[len(watchers) // 2:]:
             task.cancel()
         results = await asyncio.gather(*watchers, return_exceptions=True)
-        shown = chat.shown
+        # every message the studio showed is in the transcripts it recorded, in order, and
+        # nothing else is there
+        shown = recorded_view(studio)
+        assert shown == transcripts_in_order(studio)
+        assert sum(role == "user" for role, _t in shown) == N_JOBS // TURN_EVERY
     for res in results:
         if isinstance(res, BaseException) and not isinstance(res, asyncio.CancelledError):
             assert isinstance(res, EXPECTED), repr(res)  # a clear error, not a crash
@@ -185,9 +212,5 @@ async def test_soak_jobs_and_turns_under_faults_then_restart(backend, tmp_path):
     assert len({j.path for j in final}) == len(final)  # one file per job, none overwritten
     assert not list(out.glob("*.part"))
     assert len(list(out.glob("*.mp4"))) == len(final)
-    # every message shown before the restart is in its session's transcript, in order
-    for sid, messages in shown.items():
-        stored = TranscriptStore(paths, backend.url, sid).load()
-        assert [(e.role, e.text) for e in stored] == messages
-    assert sum(outcomes.values()) >= N_JOBS // TURN_EVERY
+    assert outcomes["turn"] == N_JOBS // TURN_EVERY
     assert not any(isinstance(r, NemoError) and not isinstance(r, EXPECTED) for r in results)
