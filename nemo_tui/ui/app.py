@@ -17,7 +17,8 @@ from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import ChatSubmitted
 from nemo_tui.ui.palette import StudioCommands
-from nemo_tui.ui.widgets.chat import ChatInput, ChatLog, ChatPane
+from nemo_tui.ui.widgets.chat import ChatInput, ChatPane
+from nemo_tui.ui.widgets.chatview import ChatView
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import TimelinePane
 from nemo_tui.ui.workers import StudioWorkers
@@ -169,9 +170,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         return self.query_one(StatusBar)
 
     @property
-    def chat_log(self) -> ChatLog:
-        """The chat log."""
-        return self.query_one(ChatLog)
+    def chat_log(self) -> ChatView:
+        """The chat log (searchable, selectable)."""
+        return self.query_one(ChatView)
 
     @property
     def timeline(self) -> TimelinePane:
@@ -238,6 +239,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         from nemo_tui.store import TranscriptStore
 
         self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url, session_id)
+        self.chat_log.transcript_path = self.transcript.path
 
     def load_jobs(self) -> None:
         """Show this API URL's persisted jobs and resume watching unfinished ones."""
@@ -396,6 +398,18 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     def action_focus_jobs(self) -> None:
         """Focus the jobs table."""
         self.jobs_table.focus()
+
+    def action_find(self) -> None:
+        """Open the find bar under the chat log."""
+        self.query_one(ChatPane).open_find()
+
+    def action_select_messages(self) -> None:
+        """Selection mode in the chat log (copy one message or a range)."""
+        self.chat_log.start_selection()
+
+    def action_copy_reply(self) -> None:
+        """Copy the agent's last reply (OSC 52)."""
+        self.chat_log.copy_last_reply()
 
     def action_save_transcript(self) -> None:
         """Save the transcript as Markdown (messages, timeline changes, renders)."""

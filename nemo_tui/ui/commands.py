@@ -60,11 +60,41 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("job_cancel", "x", "Cancel job", "Cancel the selected render", scope="jobs"),
     StudioAction("job_forget", "delete", "Forget job",
                  "Remove the selected job from the list", scope="jobs"),
+    StudioAction("find", "ctrl+f", "Find in transcript",
+                 "Find text in the conversation (n / N: next / previous match)"),
+    StudioAction("select_messages", "f6", "Select messages",
+                 "Move through the messages with the arrows or j/k; y copies (OSC 52)",
+                 footer=False),
+    StudioAction("copy_reply", "f8", "Copy last reply",
+                 "Copy the agent's last reply to the clipboard (OSC 52)", footer=False),
     StudioAction("save_transcript", "f7", "Save transcript as Markdown",
                  "Write the messages, timeline changes and renders to <session title>.md in "
                  "the download folder", footer=False),
     StudioAction("job_preview", "p", "Preview job",
                  "See the selected job's video: frames, strip, scrubbing, playing", scope="jobs"),
+    # the chat log's own keys (ChatView, when it has focus)
+    StudioAction("log_find", "slash", "Find", "Find text in the conversation", scope="chat-log",
+                 palette=False),
+    StudioAction("log_select", "v", "Select", "Select messages to copy", scope="chat-log",
+                 palette=False),
+    StudioAction("copy", "y", "Copy", "Copy the last reply, or the selected messages",
+                 scope="chat-log", palette=False),
+    StudioAction("find_next", "n", "Next match", "The next match of the search",
+                 scope="chat-log", palette=False),
+    StudioAction("find_prev", "N", "Previous match", "The previous match of the search",
+                 scope="chat-log", palette=False),
+    StudioAction("select_up", "up,k", "Up", "Selection: the message above (else scroll)",
+                 scope="chat-log", footer=False, palette=False),
+    StudioAction("select_down", "down,j", "Down", "Selection: the message below (else scroll)",
+                 scope="chat-log", footer=False, palette=False),
+    StudioAction("extend_up", "shift+up,K", "Extend up",
+                 "Selection: take in the message above too", scope="chat-log", footer=False,
+                 palette=False),
+    StudioAction("extend_down", "shift+down,J", "Extend down",
+                 "Selection: take in the message below too", scope="chat-log", footer=False,
+                 palette=False),
+    StudioAction("leave_selection", "escape", "Done", "Leave the selection", scope="chat-log",
+                 palette=False),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 
@@ -148,8 +178,9 @@ def key_display(key: str) -> str:
     out = []
     for one in key.split(","):
         parts = one.strip().split("+")
-        out.append("+".join(names.get(p, p.capitalize() if len(p) > 1 else p.upper())
-                            for p in parts))
+        # a lone letter stays as typed: "n" and "N" (shift+n) are different keys
+        out.append("+".join(names.get(p, p.capitalize() if len(p) > 1 else
+                                      (p if len(parts) == 1 else p.upper())) for p in parts))
     return " / ".join(out)
 
 

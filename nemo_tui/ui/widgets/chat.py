@@ -15,8 +15,10 @@ from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.messages import ChatSubmitted
 from nemo_tui.ui.paste_guard import pasted_text
 from nemo_tui.ui.widgets.chatlog import ChatEntry, ChatLog
+from nemo_tui.ui.widgets.chatview import ChatView
+from nemo_tui.ui.widgets.findbar import FindBar
 
-__all__ = ["ChatEntry", "ChatInput", "ChatLog", "ChatPane", "tool_phrase"]
+__all__ = ["ChatEntry", "ChatInput", "ChatLog", "ChatPane", "ChatView", "tool_phrase"]
 
 _TOOL_PHRASES = {
     "generate_video": "generating video…",
@@ -126,9 +128,15 @@ class ChatPane(Vertical):
     """The chat pane: log above, input below; posts :class:`ChatSubmitted`."""
 
     def compose(self) -> ComposeResult:
-        """Build the log and the input."""
-        yield ChatLog(id="chat-log")
+        """Build the log, the find bar (hidden) and the input."""
+        log = ChatView(id="chat-log")
+        yield log
+        yield FindBar(log, id="find-bar")
         yield ChatInput(id="chat-input")
+
+    def open_find(self) -> None:
+        """Show the find bar (Ctrl+F, or / in the log)."""
+        self.query_one(FindBar).open()
 
     @property
     def log_view(self) -> ChatLog:

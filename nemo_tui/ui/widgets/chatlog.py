@@ -32,12 +32,13 @@ PREFIX = {
 class ChatEntry:
     """One message (or paragraph) of the transcript; its content is always a literal Text."""
 
-    __slots__ = ("content", "kind", "live", "raw_text", "wrapped")
+    __slots__ = ("content", "kind", "live", "raw_text", "starts", "wrapped")
 
     def __init__(self, text: str, kind: str) -> None:
         self.kind = kind
         self.live = False
         self.wrapped: list[Text] = []  # the content wrapped to the log's current width
+        self.starts: list[int] | None = None  # where each wrapped line starts in content
         self.set_text(text)
 
     def set_text(self, text: str) -> None:
@@ -114,6 +115,7 @@ class ChatLog(ScrollView, can_focus=True):
         if self._width <= 0:
             return []
         entry.wrapped = list(entry.content.wrap(self.app.console, self._width, overflow="fold"))
+        entry.starts = None
         rows: list[tuple[ChatEntry, Text | None]] = []
         if entry.kind == "user" and entry is not self._entries[0]:
             rows.append((entry, None))
@@ -254,14 +256,30 @@ class ChatLog(ScrollView, can_focus=True):
         # its look, so it is written to the terminal once
         growing = entry.live and line is not None and line is entry.wrapped[-1]
         names = ("chat-log--live",) if growing else (f"chat-log--{entry.kind}",)
+        selected, spans = self.row_marks(entry)
+        if selected:
+            names = ("chat-log--selected",)
         style = self.get_component_rich_style(*names, default=base)
         if line is None:
             return Strip.blank(width, base)
+        if spans:
+            line = self._marked(entry, line, spans)
         segments = [Segment(" ", style)]
         segments.extend(Segment(s.text, style + s.style if s.style else style)
                         for s in line.render(self.app.console))
         strip = Strip(Segment.simplify(segments)).crop_extend(0, width, style)
         return strip.simplify()
+
+    # ---- marks (selection and search: see chatview.py) ---------------------------------------
+    def row_marks(self, entry: ChatEntry) -> tuple[bool, list[tuple[int, int, bool]]]:
+        """Whether ``entry`` is selected, and the (start, end, current) spans to highlight in
+        its content; the plain log has neither."""
+        return False, []
+
+    def _marked(self, entry: ChatEntry, line: Text,
+                spans: list[tuple[int, int, bool]]) -> Text:
+        """``line`` with its spans highlighted (the subclass that has spans draws them)."""
+        return line
 
     # ---- writing ----------------------------------------------------------------------------
     def add_line(self, text: str, kind: str = "info") -> ChatEntry:
