@@ -7,16 +7,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
+from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.job_actions import JobActions
-from nemo_tui.ui.messages import ChatSubmitted
+from nemo_tui.ui.messages import Activity, ChatSubmitted, JobChanged
 from nemo_tui.ui.palette import StudioCommands
+from nemo_tui.ui.turn_clock import TurnClock
 from nemo_tui.ui.widgets.chat import ChatInput, ChatPane
 from nemo_tui.ui.widgets.chatview import ChatView
 from nemo_tui.ui.widgets.status import StatusBar
@@ -73,6 +76,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.view_session: str | None = None  # the session the chat shows
         self.deferred: list[tuple[str, str]] = []  # lines said while a reply streams
         self._jobs_table: JobsTable | None = None
+        self.attention = Attention(self, settings.notify)  # toasts, bell / OSC 9 when away
+        self.turn_clock = TurnClock(self)  # elapsed times while a turn runs
         # the user's [keymap]: what works is applied on mount, what does not is said once
         self.keymap_result = resolve_user_keymap(settings.keymap)
         self.key_table: dict[str, str] = self.keymap_result.keys
@@ -193,6 +198,16 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         table = self.jobs_table
         if table.parent is None:
             self.query_one("#jobs").mount(table)
+
+    @on(Activity)
+    def _time_turn(self, msg: Activity) -> None:
+        """A turn starts or ends: its clock (elapsed times, the long-turn notification)."""
+        self.turn_clock.activity(msg.key, msg.text)
+
+    @on(JobChanged)
+    def _tell_job_outcome(self, msg: JobChanged) -> None:
+        """A render finished or failed: a toast (and the bell when the terminal is away)."""
+        self.attention.job_changed(msg.job)
 
     # ---- sessions --------------------------------------------------------------------------
     def open_session_view(self, session: Any, new: bool) -> None:

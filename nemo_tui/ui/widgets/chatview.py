@@ -44,6 +44,23 @@ class ChatView(ChatLog):
         self._plain: list[str] | None = None  # the entries' shown text, for the search
         self._selected: set[int] = set()  # ids of the selected entries
         self._marks: dict[int, list[int]] = {}  # id(entry) -> numbers of its matches
+        # the turn's tool activity lines: (entry, its phrase, when it appeared), for the clock
+        self.tool_lines: list[tuple[ChatEntry, str, float]] = []
+
+    def add_line(self, text: str, kind: str = "info") -> ChatEntry:
+        """Append a line; a tool activity line is remembered with the time it appeared."""
+        entry = super().add_line(text, kind)
+        clock = getattr(self.app, "clock", None)
+        if kind == "activity" and clock is not None:
+            self.tool_lines.append((entry, text, clock()))
+        return entry
+
+    def set_entry_text(self, entry: ChatEntry, text: str) -> None:
+        """Rewrite a finished line in place (only its rows repaint)."""
+        try:
+            self._set(entry, text, live=False)
+        except ValueError:
+            pass  # the log was cleared (a session switch)
 
     # ---- what ChatLog asks -------------------------------------------------------------------
     def row_marks(self, entry: ChatEntry) -> tuple[bool, list[tuple[int, int, bool]]]:
@@ -72,6 +89,7 @@ class ChatView(ChatLog):
         """A session switch: no search, no selection."""
         self.search.clear()
         self._marks = {}
+        self.tool_lines = []
         self._leave()
         super().clear_log()
 

@@ -22,6 +22,7 @@ class StatusInfo:
     credits: Any = None  # api.models.Credits
     token_expiry: str | None = None
     activities: dict[str, str] = field(default_factory=dict)
+    turn_elapsed: str | None = None  # "1:42" while a chat turn runs
 
 
 def host_of(url: str) -> str:
@@ -71,6 +72,8 @@ class StatusBar(Static):
         if info.activities:
             t.append("  ⟳ " + " · ".join(safe_line(a, max_len=40)
                                          for a in info.activities.values()), style="bold")
+            if info.turn_elapsed:
+                t.append(f" {info.turn_elapsed}", style="bold")
         else:
             t.append("  idle", style="dim")
         return t
