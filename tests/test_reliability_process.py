@@ -205,16 +205,18 @@ def test_kill_during_download_leaves_only_a_part_file_then_resumes(backend, cont
     cli, _ = _start_export(backend, out)
     store = JobStore(AppPaths.default())
     job = wait_for(lambda: next(iter(store.load()), None), "the job to be saved")
-    part = out.resolve() / f"{job.id}.mp4.part"
+    # the file is named after the session's title when it has one (the job records the name)
+    final_name = job.filename or f"{job.id}.mp4"
+    part = out.resolve() / f"{final_name}.part"
     # the client may buffer up to one chunk: any bytes on disk mean the download is under way
     wait_for(lambda: part.exists() and part.stat().st_size > 0, "the download to start")
     cli.kill9()
     assert 0 < part.stat().st_size <= half
-    assert not (out / f"{job.id}.mp4").exists()  # nothing under the final name
+    assert not (out / final_name).exists()  # nothing under the final name
     kept = store.get(job.id)
     assert kept.status == "completed" and kept.path is None
     [done] = resume_all(backend.url)
-    assert Path(done.path) == out.resolve() / f"{job.id}.mp4"
+    assert Path(done.path) == out.resolve() / final_name
     assert Path(done.path).read_bytes() == VIDEO and not part.exists()
     files = [r for r in backend.requests() if r["path"].startswith("/files/")]
     assert "range" in files[-1]["header_names"]  # resumed from the .part, not restarted
