@@ -153,8 +153,11 @@ class EditWatch:
         self.action = action
         self.before = before if action is not None else None
 
-    def verdict(self, new: Draft | None) -> Verdict | None:
-        """After the turn: the verdict on the pending edit (None when none was pending)."""
+    def verdict(self, new: Draft | None, diff_shown: bool = False) -> Verdict | None:
+        """After the turn: the verdict on the pending edit (None when none was pending).
+
+        A "not applied" verdict lists what did change, unless ``diff_shown`` says the caller
+        has just shown that diff."""
         action, before = self.action, self.before
         self.action = self.before = None
         if action is None:
@@ -163,6 +166,8 @@ class EditWatch:
             return Verdict(True, [APPLIED])
         lines = [NOT_APPLIED, expectation(action, before)]
         changes = diff_drafts(before, new)
+        if diff_shown and changes:
+            return Verdict(False, lines)
         lines += changes[:MAX_DIFF_LINES] or ["the timeline did not change at all"]
         if len(changes) > MAX_DIFF_LINES:
             lines.append(f"… and {len(changes) - MAX_DIFF_LINES} more changes")

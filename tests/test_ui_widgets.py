@@ -6,7 +6,6 @@ import dataclasses
 import socket
 
 import pytest
-from rich.text import Text
 from test_ui_support import (  # noqa: F401 - fixtures are used by name
     backend_fixture,
     fast_idle,
@@ -22,7 +21,7 @@ from textual.app import App, ComposeResult
 from nemo_tui.draft import decode_draft
 from nemo_tui.ui.widgets.chat import ChatLog
 from nemo_tui.ui.widgets.status import StatusBar
-from nemo_tui.ui.widgets.timeline import CHUNK, DraftTree, Ruler, TimelinePane
+from nemo_tui.ui.widgets.timeline import CHUNK, DraftTree, TimelinePane
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 
@@ -70,25 +69,6 @@ async def test_huge_draft_tree_is_lazy():
         tracks[1].expand()
         await until(pilot, lambda: tracks[1].children, "title track")
         assert "[b]hi[/b]" in str(tracks[1].children[0].label)
-
-
-async def test_ruler_draws_every_track_to_scale_in_the_width():
-    """One line per track, as wide as the widget, plus the scale; segments land where they
-    start (a 3 s title in 10 s covers about the first third)."""
-    ruler = Ruler()
-    async with Host(ruler).run_test(size=(67, 10)) as pilot:
-        ruler.set_draft(decode_draft({"d": 10000, "t": [
-            {"tt": 0, "sg": [{"s": 0, "d": 10000, "m": {"name": "v"}}]},
-            {"tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "t"}}]}]}))
-        await pilot.pause()
-        text = ruler.render()
-        assert isinstance(text, Text)
-        rows = text.plain.split("\n")
-        assert len(rows) == 3 and rows[2].strip().startswith("0s") and rows[2].endswith("10s")
-        bar_w = ruler.size.width - 7
-        assert rows[0][7:].count("█") == bar_w
-        title_cells = rows[1][7:].count("█")
-        assert abs(title_cells - round(bar_w * 0.3)) <= 1
 
 
 async def test_chat_chunks_batch_and_final_replaces():

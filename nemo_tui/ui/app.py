@@ -75,6 +75,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.credits_to_chat = False
         self.view_session: str | None = None  # the session the chat shows
         self.deferred: list[tuple[str, str]] = []  # lines said while a reply streams
+        self.edit_watch: Any = None  # edit_check.EditWatch: the composed edit awaiting its turn
         self._jobs_table: JobsTable | None = None
         self.attention = Attention(self, settings.notify)  # toasts, bell / OSC 9 when away
         self.turn_clock = TurnClock(self)  # elapsed times while a turn runs
@@ -294,6 +295,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.chat_log.add_line(text, "user")
         self.record("user", text)
         self.touch_session(last_message=text)
+        if msg.edit is not None:  # a composed timeline edit: always the agent's, then checked
+            self.send_to_agent(text, msg.edit)
+            return
         intent = route(text)
         if intent.kind == "upload" and intent.targets:
             for i, target in enumerate(intent.targets):
@@ -311,13 +315,15 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         else:
             self.send_to_agent(text)
 
-    def send_to_agent(self, text: str) -> None:
-        """Start a chat turn unless one is already running."""
+    def send_to_agent(self, text: str, edit: Any = None) -> None:
+        """Start a chat turn unless one is already running (``edit``: the timeline edit the
+        message asks for, checked when the turn ends)."""
         if any(w.group == "chat" and not w.is_finished for w in self.workers):
             self.say("The agent is still working on the last message. Wait, or press Esc to "
                      "cancel it.", "error")
             return
         self.workers.cancel_group(self, "drop-check")  # the user acted: stop checking
+        self.expect_edit(edit)
         self.last_activity = None
         self.retry_text = None
         self.run_turn(text)
@@ -407,8 +413,13 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.query_one(ChatInput).focus()
 
     def action_focus_timeline(self) -> None:
-        """Focus the timeline tree."""
-        self.timeline.tree.focus()
+        """Focus the timeline (its tree, or the media bin when that is shown)."""
+        pane = self.timeline
+        (pane.media_bin if pane.media_bin.display else pane.tree).focus()
+
+    def on_timeline_pane_edit_composed(self, msg: TimelinePane.EditComposed) -> None:
+        """A timeline key composed an instruction: it waits in the chat input (Enter sends)."""
+        self.query_one(ChatInput).compose_instruction(msg.text, msg.action, msg.cursor)
 
     def action_focus_jobs(self) -> None:
         """Focus the jobs table."""

@@ -30,6 +30,51 @@ class StudioAction:
     palette: bool = True
 
 
+def _timeline(action: str, key: str, title: str, help_text: str, footer: bool = False
+              ) -> StudioAction:
+    """A timeline-scoped action (its method lives on the timeline pane)."""
+    return StudioAction(f"timeline_{action}", key, title, help_text, scope="timeline",
+                        footer=footer)
+
+
+#: Keys of the timeline pane: the playhead, the zoom, and edit keys that compose an instruction
+#: into the chat input (Enter sends it, Esc discards it).
+TIMELINE_ACTIONS: tuple[StudioAction, ...] = (
+    _timeline("playhead_back", "left", "Playhead back", "Move the playhead 1 s earlier"),
+    _timeline("playhead_forward", "right", "Playhead forward", "Move the playhead 1 s later"),
+    _timeline("playhead_back_fine", "shift+left", "Playhead back 0.1 s",
+              "Move the playhead 0.1 s earlier"),
+    _timeline("playhead_forward_fine", "shift+right", "Playhead forward 0.1 s",
+              "Move the playhead 0.1 s later"),
+    _timeline("playhead_start", "home", "Playhead to segment start",
+              "Put the playhead at the start of the selected segment"),
+    _timeline("playhead_end", "end", "Playhead to segment end",
+              "Put the playhead at the end of the selected segment"),
+    _timeline("zoom_in", "plus", "Zoom in", "Zoom the timeline in (around the playhead)"),
+    _timeline("zoom_out", "minus", "Zoom out", "Zoom the timeline out"),
+    _timeline("zoom_fit", "0", "Zoom to fit", "Show the whole draft"),
+    _timeline("delete", "delete", "Delete segment",
+              "Compose: delete the selected segment", footer=True),
+    _timeline("split", "s", "Split at playhead",
+              "Compose: split the selected segment at the playhead", footer=True),
+    _timeline("trim_start", "left_square_bracket", "Trim start to playhead",
+              "Compose: the selected segment starts at the playhead"),
+    _timeline("trim_end", "right_square_bracket", "Trim end to playhead",
+              "Compose: the selected segment ends at the playhead"),
+    _timeline("move_earlier", "less_than_sign", "Move segment earlier",
+              "Compose: move the selected segment one place earlier"),
+    _timeline("move_later", "greater_than_sign", "Move segment later",
+              "Compose: move the selected segment one place later"),
+    _timeline("volume_up", "u", "Volume up", "Compose: raise the selected audio segment's "
+              "volume by 10 points"),
+    _timeline("volume_down", "j", "Volume down", "Compose: lower the selected audio segment's "
+              "volume by 10 points"),
+    _timeline("retext", "t", "Change text",
+              "Compose: new text for the selected text segment (prefilled)"),
+    _timeline("media", "m", "Media bin", "Show or hide the uploads and generated media "
+              "(Enter inserts one at the playhead)", footer=True),
+)
+
 # Keys avoid what the chat Input already uses (ctrl+a/e/d/w/u/k/x/c/v) so they work while typing.
 ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("help", "f1", "Help", "List every key"),
@@ -53,6 +98,7 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("focus_timeline", "f3", "Focus timeline", "Move focus to the timeline",
                  footer=False),
     StudioAction("focus_jobs", "f4", "Focus jobs", "Move focus to the jobs table", footer=False),
+    *TIMELINE_ACTIONS,
     StudioAction("job_download", "d", "Download job again",
                  "Download the selected job's video again", scope="jobs"),
     StudioAction("job_copy", "c", "Copy job path/URL",
@@ -107,6 +153,9 @@ EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("ctrl+j / shift+enter", "New line in the message (a paste is kept whole, one message)",
      "chat input"),
     ("enter / space", "Expand or collapse a track (segments load on demand)", "timeline"),
+    ("up / down", "Select a track or segment (highlighted in the ruler and the tree)", "timeline"),
+    ("enter", "Send a composed edit; Escape discards it and returns to the timeline",
+     "chat input"),
     ("escape", "Close a dialog (help, sessions, upload, palette)", "dialogs"),
     ("left / right", "Scrub 1 s (with Shift: 0.1 s); Home / End: first / last frame", "preview"),
     ("space", "Play at a frame rate the link carries; any key stops", "preview"),
@@ -149,6 +198,16 @@ def scope_bindings(scope: str, namespace: str = "app") -> list[Binding]:
             for a in ACTIONS if a.scope == scope]
 
 
+def timeline_bindings() -> list[Binding]:
+    """Bindings for the timeline pane (scope "timeline"), priority so that they win over the
+    tree's own arrows, Home and End while focus is anywhere in the pane."""
+    from textual.binding import Binding
+
+    return [Binding(a.key, a.action, a.title, show=a.footer, priority=True, id=a.action,
+                    key_display=key_display(a.key))
+            for a in ACTIONS if a.scope == "timeline"]
+
+
 def jobs_bindings() -> list[Binding]:
     """Bindings for the jobs table (scope "jobs"); they call the App's job actions.
 
@@ -174,7 +233,7 @@ def key_display(key: str) -> str:
     """A key as people write it: ``ctrl+s`` → ``Ctrl+S``; several keys joined by " / "."""
     names = {"question_mark": "?", "slash": "/", "full_stop": ".", "comma": ",",
              "minus": "-", "plus": "+", "left_square_bracket": "[",
-             "right_square_bracket": "]"}
+             "right_square_bracket": "]", "less_than_sign": "<", "greater_than_sign": ">"}
     out = []
     for one in key.split(","):
         parts = one.strip().split("+")

@@ -102,8 +102,11 @@ class StudioHandlers:
                      "info")
         elif msg.reason == "poll":
             self.say("No change on the timeline yet.", "info")
+        if msg.reason in ("turn", "no_text") or (msg.reason == "poll" and changed):
+            self.report_edit_verdict(new, diff_shown=bool(lines))
         self.raw_draft = state.draft
         self.draft = new
+        self.timeline.set_media(state.video_infos, state.generated_media)
         if changed or msg.reason in ("refresh", "open"):
             self.timeline.set_draft(new)
         # "project" is the name every session is created with: the draft's title says more
@@ -115,6 +118,24 @@ class StudioHandlers:
         if self.show_tracks_pending or msg.reason == "intent":
             self.show_tracks_pending = False
             self.say(summarize(new), "info")
+
+    # ---- composed timeline edits: did they happen? ----------------------------------------
+    def expect_edit(self: NemoStudioApp, edit: object) -> None:
+        """A message was sent to the agent: remember the timeline edit it asks for (if any)."""
+        from nemo_tui.edit_check import EditWatch
+
+        if self.edit_watch is None:
+            self.edit_watch = EditWatch()
+        self.edit_watch.expect(edit, self.draft)
+
+    def report_edit_verdict(self: NemoStudioApp, new: object, diff_shown: bool) -> None:
+        """After the turn: ``✓ applied`` or ``✗ not applied`` for a pending composed edit."""
+        verdict = self.edit_watch.verdict(new, diff_shown) if self.edit_watch else None
+        if verdict is None:
+            return
+        self.say(verdict.lines[0], "diff" if verdict.applied else "error")
+        for line in verdict.lines[1:]:
+            self.say(line, "info")
 
     # ---- chat turn -------------------------------------------------------------------------
     def on_turn_event_arrived(self: NemoStudioApp, msg: TurnEventArrived) -> None:

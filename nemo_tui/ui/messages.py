@@ -114,6 +114,9 @@ class ChatSubmitted(Message):
     """The user pressed Enter in the chat input."""
 
     text: str
+    edit: Any = None
+    """The timeline edit (edit_compose.EditAction) this message asks for, when a timeline key
+    composed it; checked after the turn."""
 
 
 @dataclass

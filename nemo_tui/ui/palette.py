@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -18,10 +19,16 @@ class StudioCommands(Provider):
         return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]", a.action)
                 for a in ACTIONS if a.palette]
 
+    def _run(self, action: str) -> Any:
+        """A callback running ``action`` where it lives (timeline actions: on the pane)."""
+        namespace = getattr(self.app, "timeline", None) if action.startswith("timeline_") \
+            else None
+        return partial(self.app.run_action, action, namespace)
+
     async def discover(self) -> Hits:
         """Show every action before the user types."""
         for title, help_text, action in self._entries():
-            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+            yield DiscoveryHit(title, self._run(action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         """Fuzzy-match the actions' titles."""
@@ -29,5 +36,5 @@ class StudioCommands(Provider):
         for title, help_text, action in self._entries():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action),
-                          text=title, help=help_text)
+                yield Hit(score, matcher.highlight(title), self._run(action), text=title,
+                          help=help_text)

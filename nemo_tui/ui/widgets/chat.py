@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import TextArea
@@ -50,6 +52,9 @@ class ChatInput(TextArea):
         text: str
 
     NEWLINE_KEYS: ClassVar[frozenset[str]] = frozenset({"ctrl+j", "newline", "shift+enter"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "discard_composed", "Discard edit", show=False),
+    ]
 
     def __init__(self, **kw) -> None:
         super().__init__(placeholder="Describe your video, or: export · credits · status · upload",
@@ -60,6 +65,35 @@ class ChatInput(TextArea):
         self.sent: list[str] = []  # messages sent, oldest first (TextArea's history is undo)
         self._sent_pos = 0
         self._typed = ""
+        #: The instruction a timeline key composed and the edit it asks for, until sent.
+        self.composed: tuple[str, Any] | None = None
+
+    def compose_instruction(self, text: str, action: Any, cursor: int | None = None) -> None:
+        """Put a composed edit instruction in the input and focus it (Enter sends, Esc
+        discards); ``cursor``: where the cursor goes (None: the end)."""
+        self.composed = (text, action)
+        self.value = text
+        if cursor is not None:
+            self.move_cursor((0, cursor))
+        self.focus()
+
+    async def action_discard_composed(self) -> None:
+        """Esc on a composed instruction: drop it and go back to the timeline."""
+        if self.composed is None:
+            raise SkipAction()  # Esc keeps its studio meaning (cancel the running turn)
+        self.composed = None
+        self.value = ""
+        await self.run_action("app.focus_timeline")
+
+    def take_composed(self, sent: str) -> Any:
+        """The edit a sent message still asks for (None when it is not the composed one)."""
+        from nemo_tui.edit_compose import retext_from
+
+        if self.composed is None:
+            return None
+        text, action = self.composed
+        self.composed = None
+        return retext_from(sent, text, action)
 
     @property
     def value(self) -> str:
@@ -150,6 +184,7 @@ class ChatPane(Vertical):
         if not text:
             return
         inp = self.query_one(ChatInput)
+        edit = inp.take_composed(text)
         inp.remember(text)
         inp.value = ""
-        self.post_message(ChatSubmitted(text))
+        self.post_message(ChatSubmitted(text, edit))

@@ -1,7 +1,8 @@
 """The timeline's tree of tracks → segments, with segment nodes created on expansion.
 
 Its own module so that the first screen does not import Tree: the timeline pane mounts it after
-the first frame.
+the first frame. Node data is ``(kind, track position, number)``: "track" (number: unused),
+"segment" (the segment's index) or "more" (the next chunk's offset).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from nemo_tui.ui.widgets.timeline import fmt_s
 
 #: Segments added to the tree per expansion; the rest sit behind a "… more" node.
 CHUNK = 200
+#: Tracks with at most this many segments start expanded.
+EXPAND_MAX = 12
 
 
 def segment_label(seg: Any, kind: str) -> Text:
@@ -48,15 +51,43 @@ class DraftTree(Tree[Any]):
         super().__init__(Text("draft"), **kw)
         self.show_root = False
         self.guide_depth = 2
+        self.draft: Any = None
 
-    def set_draft(self, draft: Any) -> None:
-        """Rebuild the top level (one node per track); segments load lazily (also works before
-        the tree is mounted: the nodes are plain data until then)."""
+    def set_draft(self, draft: Any, select: tuple[int, int | None] | None = None) -> None:
+        """Rebuild the top level (one node per track; short tracks expanded, long ones load
+        lazily) and put the cursor on ``select`` (track position, segment index) if it exists.
+        Works before the tree is mounted too: the nodes are plain data until then."""
+        self.draft = draft
         self.clear()
-        for track in getattr(draft, "tracks", None) or []:
-            has = bool(track.segments)
-            self.root.add(track_label(track), data=("track", track, 0), allow_expand=has)
-        self.cursor_line = 0
+        for pos, track in enumerate(getattr(draft, "tracks", None) or []):
+            node = self.root.add(track_label(track), data=("track", pos, 0),
+                                 allow_expand=bool(track.segments))
+            if 0 < len(track.segments) <= EXPAND_MAX:
+                self._add_chunk(node, pos, 0)
+                node.expand()
+        self.cursor_line = -1
+        if self.root.children:
+            self.call_after_refresh(self.select_position, *(select or (0, None)))
+
+    def node_at(self, track: int, segment: int | None) -> TreeNode[Any] | None:
+        """The node of a track, or of one of its loaded segments."""
+        tracks = self.root.children
+        if not 0 <= track < len(tracks):
+            return None
+        node = tracks[track]
+        if segment is None:
+            return node
+        kids = node.children if node.is_expanded else []
+        if 0 <= segment < len(kids) and kids[segment].data[0] == "segment":
+            return kids[segment]
+        return node
+
+    def select_position(self, track: int, segment: int | None) -> None:
+        """Move the cursor to a track or segment (to its track when the segment is not loaded)."""
+        node = self.node_at(track, segment)
+        if node is not None:
+            self._tree_lines  # noqa: B018 - builds the lines (and node.line) if not drawn yet
+            self.move_cursor(node)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Any]) -> None:
         """Load the segments of a track (or the next chunk) on first expansion."""
@@ -73,18 +104,20 @@ class DraftTree(Tree[Any]):
 
     def _load_more(self, node: TreeNode[Any]) -> None:
         """Replace a "… more" node with the next chunk of segments."""
-        _, track, offset = node.data
+        _, pos, offset = node.data
         parent = node.parent
         node.remove()
         if parent is not None:
-            self._add_chunk(parent, track, offset)
+            self._add_chunk(parent, pos, offset)
 
-    def _add_chunk(self, node: TreeNode[Any], track: Any, offset: int) -> None:
-        """Add up to CHUNK segments starting at ``offset`` under ``node``."""
+    def _add_chunk(self, node: TreeNode[Any], pos: int, offset: int) -> None:
+        """Add up to CHUNK segments of track ``pos`` starting at ``offset`` under ``node``."""
+        track = self.draft.tracks[pos]
         segs = track.segments[offset:offset + CHUNK]
-        for seg in segs:
-            node.add_leaf(segment_label(seg, str(track.kind)), data=("segment", seg, 0))
+        kind = str(track.kind)
+        for i, seg in enumerate(segs, offset):
+            node.add_leaf(segment_label(seg, kind), data=("segment", pos, i))
         rest = len(track.segments) - offset - len(segs)
         if rest > 0:
-            node.add(Text(f"… {rest} more segments (expand)"), data=("more", track,
+            node.add(Text(f"… {rest} more segments (expand)"), data=("more", pos,
                                                                       offset + CHUNK))

@@ -1,23 +1,36 @@
-"""The timeline pane: a to-scale ruler of the tracks and a lazy tree of tracks → segments."""
+"""The timeline pane: a labelled ruler with a playhead, the selection line, and a lazy tree of
+tracks → segments (or the media bin). Its keys move the playhead, zoom, and compose edit
+instructions for the chat (see commands.TIMELINE_ACTIONS)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
+from nemo_tui.draft import format_seconds
 from nemo_tui.textsafe import safe_line
+from nemo_tui.ui.commands import timeline_bindings
+from nemo_tui.ui.widgets.ruler import RULER_TRACKS, Ruler
 
 if TYPE_CHECKING:
+    from nemo_tui.edit_compose import EditAction
+    from nemo_tui.media import MediaItem
     from nemo_tui.ui.widgets.draft_tree import DraftTree
+    from nemo_tui.ui.widgets.media_bin import MediaBin
 
-#: Tracks drawn on the ruler; more are summarized in one line.
-RULER_TRACKS = 6
-_FILL = ("█", "▓")  # alternate so adjacent segments stay distinguishable
+__all__ = ["RULER_TRACKS", "Ruler", "TimelinePane", "fmt_s", "selection_line"]
+
+#: How far Left/Right (and with Shift) move the playhead, in ms.
+STEP_MS, FINE_STEP_MS = 1000, 100
+_HINT = "↑↓ select · ←→ playhead · +/- zoom · m media"
 
 
 def fmt_s(ms: float) -> str:
@@ -26,97 +39,53 @@ def fmt_s(ms: float) -> str:
     return str(ms // 1000) if ms % 1000 == 0 else f"{ms / 1000:.1f}"
 
 
-class Ruler(Widget):
-    """Each track's segments drawn to scale in the pane's width (one line per track)."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"ruler--video", "ruler--audio", "ruler--text", "ruler--other"}
-    DEFAULT_CSS = """
-    Ruler { height: auto; }
-    Ruler > .ruler--video { color: $primary; }
-    Ruler > .ruler--audio { color: $success; }
-    Ruler > .ruler--text { color: $warning; }
-    Ruler > .ruler--other { color: $secondary; }
-    """
-
-    def __init__(self, **kw) -> None:
-        super().__init__(**kw)
-        self.draft: Any = None
-        self._cache: tuple[tuple[int, int, str], Text] | None = None
-
-    def set_draft(self, draft: Any) -> None:
-        """Show ``draft`` (a draft.Draft or None)."""
-        self.draft = draft
-        self._cache = None
-        self.refresh(layout=True)
-
-    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        """One line per drawn track plus the scale line."""
-        tracks = getattr(self.draft, "tracks", None) or []
-        if not tracks:
-            return 1
-        more = 1 if len(tracks) > RULER_TRACKS else 0
-        return min(len(tracks), RULER_TRACKS) + 1 + more
-
-    def render(self) -> Text:
-        """Draw (cached per draft and width: a 10,000-segment track costs one pass)."""
-        width = self.size.width
-        key = (id(self.draft), width, self.app.theme)
-        if self._cache and self._cache[0] == key:
-            return self._cache[1]
-        text = self._draw(width)
-        self._cache = (key, text)
-        return text
-
-    def _draw(self, width: int) -> Text:
-        """Build the ruler text."""
-        tracks = getattr(self.draft, "tracks", None) or []
-        if not tracks:
-            return Text("")  # the pane's title line already says "Timeline is empty."
-        total = int(getattr(self.draft, "duration_ms", 0) or 0)
-        for t in tracks:
-            for s in t.segments:
-                total = max(total, int(s.start_ms or 0) + int(s.duration_ms or 0))
-        total = max(total, 1)
-        name_w = 7
-        bar_w = max(4, width - name_w)
-        out = Text(no_wrap=True, overflow="crop")
-        for t in tracks[:RULER_TRACKS]:
-            cells = [" "] * bar_w
-            for i, s in enumerate(t.segments):
-                start = int(s.start_ms or 0)
-                c0 = min(bar_w - 1, start * bar_w // total)
-                c1 = max(c0 + 1, min(bar_w, -(-(start + int(s.duration_ms or 0)) * bar_w // total)))
-                fill = _FILL[i % 2]
-                for c in range(c0, c1):
-                    cells[c] = fill
-            out.append(f"{safe_line(str(t.role))[:name_w - 1]:<{name_w}}", style="bold")
-            kind = t.kind if t.kind in ("video", "audio", "text") else "other"
-            out.append("".join(cells), style=self.get_component_rich_style(f"ruler--{kind}"))
-            out.append("\n")
-        if len(tracks) > RULER_TRACKS:
-            out.append(f"… {len(tracks) - RULER_TRACKS} more tracks\n", style="dim")
-        end_label = f"{fmt_s(total)}s"
-        scale = "0s".ljust(max(2, bar_w - len(end_label))) + end_label
-        out.append(" " * name_w + scale, style="dim")
-        return out
+def selection_line(draft: Any, track: int, segment: int | None) -> str:
+    """``selected: 1.2 city at night — closing (7.5-15s)`` (or the track: ``selected: 1 Video
+    — 2 segments``); made safe for one line."""
+    t = draft.tracks[track]
+    if segment is None or segment >= len(t.segments):
+        n = len(t.segments)
+        return f"selected: {track + 1} {safe_line(t.role)} — {n} segment{'s' if n != 1 else ''}"
+    seg = t.segments[segment]
+    return (f"selected: {track + 1}.{segment + 1} {safe_line(seg.label, max_len=60)} "
+            f"({format_seconds(seg.start_ms)}-{format_seconds(seg.end_ms)}s)")
 
 
 class TimelinePane(Vertical):
-    """Header line (title, size, duration), the ruler and the tree (mounted after a frame)."""
+    """Header line, selection line, the ruler, and the tree or the media bin."""
+
+    BINDINGS: ClassVar[list[BindingType]] = timeline_bindings()
+
+    @dataclass
+    class EditComposed(Message):
+        """An edit key composed an instruction for the chat input."""
+
+        text: str
+        action: EditAction
+        cursor: int | None = None  # where the input's cursor goes (None: at the end)
 
     def __init__(self, *children: Widget, **kw: Any) -> None:
         super().__init__(*children, **kw)
         self.draft: Any = None
+        self.selection: tuple[int, int | None] | None = None
+        self.media: list[MediaItem] = []
         self._tree: DraftTree | None = None
+        self._bin: MediaBin | None = None
 
     def compose(self) -> ComposeResult:
         """Build the light part of the pane; the tree follows after the first frame."""
         yield Static(Text("Timeline is empty."), id="timeline-title", markup=False)
+        yield Static(Text(""), id="timeline-selected", markup=False)
         yield Ruler(id="ruler")
 
     def on_mount(self) -> None:
         """Mount the tree once the first frame is on screen (start-up time)."""
         self.call_after_refresh(self.mount_tree)
+
+    @property
+    def ruler(self) -> Ruler:
+        """The ruler."""
+        return self.query_one(Ruler)
 
     @property
     def tree(self) -> DraftTree:
@@ -127,26 +96,197 @@ class TimelinePane(Vertical):
             self._tree = DraftTree(id="draft-tree")
         return self._tree
 
+    @property
+    def media_bin(self) -> MediaBin:
+        """The media bin (created on first use, hidden until ``m``)."""
+        if self._bin is None:
+            from nemo_tui.ui.widgets.media_bin import MediaBin
+
+            self._bin = MediaBin(id="media-bin")
+            self._bin.display = False
+            self._bin.set_items(self.media)
+        return self._bin
+
     def mount_tree(self) -> None:
         """Mount the draft tree now if it is not mounted yet."""
         tree = self.tree
         if tree.parent is None and self.is_attached:
             self.mount(tree)
 
+    @property
+    def language(self) -> str:
+        """The session language (the studio's settings), for composed instructions."""
+        return str(getattr(getattr(self.app, "settings", None), "language", "en") or "en")
+
+    # ---- what is shown ---------------------------------------------------------------------
     def set_draft(self, draft: Any, summary: str | None = None) -> None:
-        """Show a decoded draft (draft.Draft or None)."""
+        """Show a decoded draft (draft.Draft or None); the selection stays where it was."""
         self.draft = draft
         title = self.query_one("#timeline-title", Static)
-        if draft is None or not getattr(draft, "tracks", None):
+        tracks = getattr(draft, "tracks", None) or []
+        if not tracks:
             title.update(Text("Timeline is empty."))
         else:
             name = safe_line(draft.title or "Untitled", max_len=60)
             size = f" · {draft.width}x{draft.height}" if draft.width and draft.height else ""
-            n = len(draft.tracks)
+            n = len(tracks)
             title.update(Text(f"{name}{size} · {fmt_s(draft.duration_ms)}s · "
                               f"{n} track{'s' if n != 1 else ''}"))
-        self.query_one(Ruler).set_draft(draft)
-        self.tree.set_draft(draft)
+        sel = self.selection
+        if sel is not None and sel[0] < len(tracks):
+            count = len(tracks[sel[0]].segments)
+            sel = (sel[0], None if sel[1] is None or count == 0 else min(sel[1], count - 1))
+        else:
+            sel = (0, None) if tracks else None
+        self.ruler.set_draft(draft)
+        self.tree.set_draft(draft, select=sel)
+        self.select(sel)
+
+    def set_media(self, video_infos: Any, generated_media: Any) -> None:
+        """Show the session's uploads and generated media (from the state reply)."""
+        from nemo_tui.media import media_items
+
+        self.media = media_items(video_infos, generated_media)
+        if self._bin is not None:
+            self._bin.set_items(self.media)
+
+    def select(self, selection: tuple[int, int | None] | None) -> None:
+        """Select a track or segment: highlighted in the ruler, named in the selection line."""
+        self.selection = selection
+        self.ruler.select(*(selection or (None, None)))
+        line = self.query_one("#timeline-selected", Static)
+        if selection is None or self.draft is None:
+            line.update(Text(_HINT if self.draft and self.draft.tracks else "", style="dim"))
+        else:
+            line.update(Text(selection_line(self.draft, *selection)))
+
+    def on_tree_node_highlighted(self, event: Any) -> None:
+        """The tree's cursor is the selection."""
+        data = event.node.data
+        if not data:
+            return
+        kind, track, number = data
+        self.select((track, number if kind == "segment" else None))
+
+    # ---- playhead and zoom (key actions) ---------------------------------------------------
+    def action_timeline_playhead_back(self) -> None:
+        """Playhead 1 s earlier."""
+        self.ruler.set_playhead(self.ruler.playhead_ms - STEP_MS)
+
+    def action_timeline_playhead_forward(self) -> None:
+        """Playhead 1 s later."""
+        self.ruler.set_playhead(self.ruler.playhead_ms + STEP_MS)
+
+    def action_timeline_playhead_back_fine(self) -> None:
+        """Playhead 0.1 s earlier."""
+        self.ruler.set_playhead(self.ruler.playhead_ms - FINE_STEP_MS)
+
+    def action_timeline_playhead_forward_fine(self) -> None:
+        """Playhead 0.1 s later."""
+        self.ruler.set_playhead(self.ruler.playhead_ms + FINE_STEP_MS)
+
+    def _selected_segment(self) -> Any:
+        """The selected segment, or None."""
+        sel = self.selection
+        if self.draft is None or sel is None or sel[1] is None:
+            return None
+        segments = self.draft.tracks[sel[0]].segments
+        return segments[sel[1]] if sel[1] < len(segments) else None
+
+    def action_timeline_playhead_start(self) -> None:
+        """Playhead to the selected segment's start (the draft's start without one)."""
+        seg = self._selected_segment()
+        self.ruler.set_playhead(seg.start_ms if seg is not None else 0)
+
+    def action_timeline_playhead_end(self) -> None:
+        """Playhead to the selected segment's end (the draft's end without one)."""
+        seg = self._selected_segment()
+        self.ruler.set_playhead(seg.end_ms if seg is not None else self.ruler.total_ms)
+
+    def action_timeline_zoom_in(self) -> None:
+        """Zoom in twice as close."""
+        self.ruler.zoom_by(0.5)
+
+    def action_timeline_zoom_out(self) -> None:
+        """Zoom out twice as far (up to the whole draft)."""
+        self.ruler.zoom_by(2.0)
+
+    def action_timeline_zoom_fit(self) -> None:
+        """Fit the whole draft in the width."""
+        self.ruler.zoom_fit()
+
+    # ---- edit keys: compose an instruction ---------------------------------------------------
+    def compose_edit(self, kind: str, media: MediaItem | None = None) -> None:
+        """Compose the instruction for ``kind`` on the selection and post it (or say why not)."""
+        from nemo_tui.edit_compose import EditAction, EditRefused, compose
+
+        track, segment = self.selection if self.selection else (-1, None)
+        action = EditAction(kind, track, -1 if segment is None else segment,
+                            at_ms=self.ruler.playhead_ms,
+                            media=media.name if media else None,
+                            generated=bool(media and media.generated))
+        try:
+            text, action = compose(self.draft, action, self.language)
+        except EditRefused as exc:
+            self.app.notify(str(exc), severity="warning", markup=False)
+            return
+        cursor = len(text) - 2 if kind == "retext" else None  # inside the closing quote
+        self.post_message(self.EditComposed(text, action, cursor))
+
+    def action_timeline_delete(self) -> None:
+        """Compose: delete the selected segment."""
+        self.compose_edit("delete")
+
+    def action_timeline_split(self) -> None:
+        """Compose: split the selected segment at the playhead."""
+        self.compose_edit("split")
+
+    def action_timeline_trim_start(self) -> None:
+        """Compose: trim the selected segment's start to the playhead."""
+        self.compose_edit("trim_start")
+
+    def action_timeline_trim_end(self) -> None:
+        """Compose: trim the selected segment's end to the playhead."""
+        self.compose_edit("trim_end")
+
+    def action_timeline_move_earlier(self) -> None:
+        """Compose: move the selected segment one place earlier."""
+        self.compose_edit("move_earlier")
+
+    def action_timeline_move_later(self) -> None:
+        """Compose: move the selected segment one place later."""
+        self.compose_edit("move_later")
+
+    def action_timeline_volume_up(self) -> None:
+        """Compose: raise the selected audio segment's volume by 10 points."""
+        self.compose_edit("volume_up")
+
+    def action_timeline_volume_down(self) -> None:
+        """Compose: lower the selected audio segment's volume by 10 points."""
+        self.compose_edit("volume_down")
+
+    def action_timeline_retext(self) -> None:
+        """Compose: new text for the selected text segment (prefilled with the current one)."""
+        self.compose_edit("retext")
+
+    # ---- the media bin ---------------------------------------------------------------------
+    def action_timeline_media(self) -> None:
+        """Show the media bin instead of the tree, or back."""
+        media = self.media_bin
+        if media.parent is None:
+            self.mount(media)
+        showing = not media.display
+        media.display = showing
+        self.tree.display = not showing
+        (media if showing else self.tree).focus()
+        self.border_subtitle = "Media" if showing else ""
+
+    def on_option_list_option_selected(self, event: Any) -> None:
+        """Enter on a media item: compose inserting it at the playhead."""
+        event.stop()
+        item = self.media_bin.current()
+        if item is not None:
+            self.compose_edit("insert", item)
 
 
 def __getattr__(name: str) -> Any:
