@@ -120,7 +120,9 @@ async def test_palette_lists_every_action_and_runs_them(backend, tmp_path):
                 yield sub
             yield from ours(sub)
 
-    nodes = [app, *ours(DOMNode)]
+    from nemo_tui.ui.screens.versions import VersionsScreen
+
+    nodes = [app, VersionsScreen, *ours(DOMNode)]
     for a in ACTIONS:
         assert any(callable(getattr(n, f"action_{a.action}", None)) for n in nodes), a.action
 

@@ -43,6 +43,8 @@ async def test_export_progresses_completes_and_downloads(backend, tmp_path):
         assert JobStore(app.settings.paths).get(job.id).path == job.path
         table = app.jobs_table
         cell = table.get_cell(job.id, "output").plain  # fitted to the pane: "…" + the end
+        assert cell.startswith("v1 · ")  # the row says it rendered draft version 1
+        cell = cell.removeprefix("v1 · ")
         assert cell == job.path or (cell[0] == "…" and job.path.endswith(cell[1:]))
         # the column grew to show the path (it was sized when the output was empty)
         assert table.columns["output"].get_render_width(table) >= len(cell)
@@ -174,6 +176,8 @@ async def test_jobs_pane_fits_80x24_and_relayouts_on_resize(backend, tmp_path):
         await pilot.resize_terminal(120, 40)
         await until(pilot, lambda: not table.compact)
         cell = table.get_cell(job.id, "output").plain  # fitted to the pane: "…" + the end
+        assert cell.startswith("v1 · ")  # the row says it rendered draft version 1
+        cell = cell.removeprefix("v1 · ")
         assert cell == job.path or (cell[0] == "…" and job.path.endswith(cell[1:]))
         await pilot.pause(0.01)
         assert "Time" in pane_text(app) and job.id in pane_text(app)

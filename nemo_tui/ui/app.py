@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header
 
 from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
+from nemo_tui.ui.draft_versions import StudioVersions
 from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import Activity, ChatSubmitted, JobChanged
@@ -79,6 +80,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self._jobs_table: JobsTable | None = None
         self.attention = Attention(self, settings.notify)  # toasts, bell / OSC 9 when away
         self.turn_clock = TurnClock(self)  # elapsed times while a turn runs
+        self.versions = StudioVersions(self)
         # the user's [keymap]: what works is applied on mount, what does not is said once
         self.keymap_result = resolve_user_keymap(settings.keymap)
         self.key_table: dict[str, str] = self.keymap_result.keys
@@ -121,6 +123,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
 
     async def on_unmount(self) -> None:
         """Close the HTTP client (running renders stay persisted and resume next time)."""
+        self.versions.close()
         if self._client is None:
             return
         try:
@@ -220,6 +223,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.use_transcript(session.session_id)
         self.draft = self.raw_draft = None
         self.timeline.set_draft(None)
+        self.versions.store_for(session.session_id)
         log = self.chat_log
         log.clear_log()
         self.replaying = True
@@ -442,6 +446,12 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         from nemo_tui.ui.transcript_actions import save_transcript
 
         save_transcript(self)
+
+    def action_versions(self) -> None:
+        """List the draft's versions (compare, export one)."""
+        from nemo_tui.ui.screens.versions import VersionsScreen
+
+        self.push_screen(VersionsScreen(self.versions, on_export=self.start_export))
 
     def get_system_commands(self, screen: Any) -> Any:
         """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""

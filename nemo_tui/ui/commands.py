@@ -99,6 +99,8 @@ ACTIONS: tuple[StudioAction, ...] = (
                  footer=False),
     StudioAction("focus_jobs", "f4", "Focus jobs", "Move focus to the jobs table", footer=False),
     *TIMELINE_ACTIONS,
+    StudioAction("versions", "f5", "Versions",
+                 "List the draft's versions, compare them and export one", footer=False),
     StudioAction("job_download", "d", "Download job again",
                  "Download the selected job's video again", scope="jobs"),
     StudioAction("job_copy", "c", "Copy job path/URL",
@@ -141,6 +143,15 @@ ACTIONS: tuple[StudioAction, ...] = (
                  palette=False),
     StudioAction("leave_selection", "escape", "Done", "Leave the selection", scope="chat-log",
                  palette=False),
+    StudioAction("version_mark", "m", "Mark version",
+                 "Mark or unmark the highlighted version (mark two to compare them)",
+                 scope="versions", palette=False),
+    StudioAction("version_diff", "d", "Compare marked versions",
+                 "Show what changed between the two marked versions", scope="versions",
+                 palette=False),
+    StudioAction("version_export", "e", "Export version",
+                 "Render the highlighted version (its job row says which: v3)",
+                 scope="versions", palette=False),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 
@@ -160,11 +171,14 @@ EXTRA_KEYS: tuple[tuple[str, str, str], ...] = (
     ("left / right", "Scrub 1 s (with Shift: 0.1 s); Home / End: first / last frame", "preview"),
     ("space", "Play at a frame rate the link carries; any key stops", "preview"),
     ("escape / q", "Back to the studio", "preview"),
+    ("enter", "Show what changed from the highlighted version to the current draft",
+     "versions screen"),
 )
 
 
 #: How the help screen and `nemo-tui keys` name a scope ("where" the key works).
-SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log"}
+SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log",
+               "versions": "versions screen"}
 
 
 def where(scope: str) -> str:

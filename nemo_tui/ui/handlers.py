@@ -107,6 +107,10 @@ class StudioHandlers:
         self.raw_draft = state.draft
         self.draft = new
         self.timeline.set_media(state.video_infos, state.generated_media)
+        if changed:  # kept as a version when it is a new draft (file work off the event loop)
+            session = state.session_id or (self.client.session.session_id
+                                           if self.client.session else "")
+            self.versions.record(session, state.draft, msg.text, new)
         if changed or msg.reason in ("refresh", "open"):
             self.timeline.set_draft(new)
         # "project" is the name every session is created with: the draft's title says more
@@ -199,7 +203,7 @@ class StudioHandlers:
         self.say(f"{msg.message} The timeline will be checked in {first:g} s; press Ctrl+Y to "
                  "send it again.", "error")
         self.retry_text = msg.text
-        self.check_after_drop(msg.before, msg.session_id)
+        self.check_after_drop(msg.before, msg.session_id, msg.text)
 
     def apply_gui_speak(self: NemoStudioApp, text: str) -> None:
         """Turn the backend's GUI wording into the action itself or a one-key offer."""

@@ -36,6 +36,8 @@ class StateFetched(Message):
     reason: str = "refresh"
     session_id: str | None = None
     """The session the state was asked for (a reply for another session is not shown)."""
+    text: str | None = None
+    """The user message whose turn led to this state, if any (kept with a new draft version)."""
 
 
 @dataclass

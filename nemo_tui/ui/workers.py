@@ -50,6 +50,7 @@ class StudioWorkers:
     settings: Any
     drop_poll: tuple[float, float, int]
     ensure_client: Any
+    versions: Any  # ui.draft_versions.StudioVersions
 
     # Only ever mixed into an App, which provides post_message / run_worker. (No stubs here:
     # the mixin comes first in the MRO, so a stub would shadow the real methods.)
@@ -149,13 +150,14 @@ class StudioWorkers:
             if sid != self._session_id():
                 return  # the user switched session: this turn's state is not theirs to see
             state = await self.client.state()
-            self.post_message(StateFetched(state, "turn" if had_text else "no_text", sid))
+            self.post_message(StateFetched(state, "turn" if had_text else "no_text", sid, text))
             self.post_message(CreditsUpdated(await self.client.credits()))
         finally:
             self.post_message(Activity("chat", None))
 
     @work(exclusive=True, group="drop-check", exit_on_error=False, description="timeline check")
-    async def check_after_drop(self, before: Any, sid: str | None) -> None:
+    async def check_after_drop(self, before: Any, sid: str | None,
+                               text: str | None = None) -> None:
         """After a dropped stream: poll state (30 s, then every 60 s, up to 5 times) until the
         draft differs from ``before``; the handler reports what changed. Cancelled as soon as
         the user sends a message, retries, or switches session."""
@@ -173,7 +175,7 @@ class StudioWorkers:
                     self.post_message(ChatNotice(f"Could not check the timeline: {exc}",
                                                  "error"))
                     continue
-                self.post_message(StateFetched(state, "poll", sid))
+                self.post_message(StateFetched(state, "poll", sid, text))
                 if state.draft != before:
                     return
             self.post_message(ChatNotice("Stopped checking. Press Ctrl+R to refresh the "
@@ -184,30 +186,43 @@ class StudioWorkers:
 
     # ---- exports ----------------------------------------------------------------------------
     @work(group="export", exit_on_error=False, description="starting export")
-    async def start_export(self) -> None:
-        """Start a render of the current draft, then watch it in its own worker."""
+    async def start_export(self, version: int | None = None) -> None:
+        """Start a render of the current draft (or of draft ``version``, exactly as it was
+        received), then watch it in its own worker."""
         from nemo_tui.draft import is_exportable
         from nemo_tui.jobs import RenderJob
+        from nemo_tui.version_store import VersionError
 
         self.post_message(Activity("export", "starting export…"))
         try:
             sid = self._session_id()
-            state = await self.client.state()
-            self.post_message(StateFetched(state, "export", sid))
-            if not is_exportable(state.draft):
-                self.post_message(ChatNotice(
-                    "Nothing to export yet: the timeline is empty. Ask the agent to make a "
-                    "video first.", "error"))
-                return
-            status = await self.client.start_render(state.draft or {})
-            session = self.client.session
+            if version is not None:
+                try:
+                    chosen, draft = await self.versions.draft(version)
+                except VersionError as exc:
+                    self.post_message(ChatNotice(str(exc), "error"))
+                    return
+            else:
+                state = await self.client.state()
+                self.post_message(StateFetched(state, "export", sid))
+                if not is_exportable(state.draft):
+                    self.post_message(ChatNotice(
+                        "Nothing to export yet: the timeline is empty. Ask the agent to make a "
+                        "video first.", "error"))
+                    return
+                draft = state.draft or {}
+                sid = state.session_id or sid
+                chosen = await self.versions.record_now(sid or "", draft)
+            number = chosen.number if chosen is not None else None
+            status = await self.client.start_render(draft)
             job = RenderJob.from_status(status, api_url=self.settings.api_url,
-                                        session_id=session.session_id if session else "",
-                                        output_dir=self.settings.download_dir)
-            job.filename = await export_name(self.settings, state.draft, job.session_id)
+                                        session_id=sid or "",
+                                        output_dir=self.settings.download_dir, version=number)
+            job.filename = await export_name(self.settings, draft, job.session_id)
             self.job_store.upsert(job)
             self.post_message(JobChanged(dataclasses.replace(job)))
-            self.post_message(ChatNotice(f"Export started: job {job.id}.", "info"))
+            which = f" (version {number})" if number is not None else ""
+            self.post_message(ChatNotice(f"Export started: job {job.id}{which}.", "info"))
             self.watch(job)
         finally:
             self.post_message(Activity("export", None))

@@ -170,6 +170,8 @@ class JobsTable(DataTable):
             output = str(job.url)
         else:
             output = ""
+        number = getattr(job, "version", None)
+        version = f"v{number}" if isinstance(number, int) else ""
         tone = "completed" if status == "completed" else (
             "failed" if status in FINISHED else "running")
         status_text = Text(safe_line(status, max_len=12),
@@ -178,6 +180,8 @@ class JobsTable(DataTable):
             # two lines per cell: what fits a ~38-column pane without scrolling sideways
             budget = max(12, self.size.width - 13)  # the id column and a vertical scrollbar
             job_cell = Text(" " + safe_line(job.id, max_len=24)[-6:])
+            if version:
+                job_cell.append(f" {version}", style="bold")
             job_cell.append("\n ").append_text(status_text)
             progress = bar.copy()
             progress.append(f"  {elapsed}", style="dim")
@@ -192,8 +196,12 @@ class JobsTable(DataTable):
         fixed = sum(w or 0 for _, _, w in WIDE_COLUMNS) + 2 * self.cell_padding * len(
             WIDE_COLUMNS)
         budget = max(12, self.size.width - fixed - 1)  # the rest of the pane, minus a scrollbar
-        return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed),
-                fit_output(output, budget, is_path=bool(job.path)))
+        if not version:
+            out_cell = fit_output(output, budget, is_path=bool(job.path))
+        else:  # "rough cut vs refined": which draft version each row rendered
+            out_cell = Text.assemble((version, "bold"), " · ", fit_output(
+                output, max(12, budget - len(version) - 3), is_path=bool(job.path)))
+        return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed), out_cell)
 
     def upsert(self, job: Any, downloading: float | None = None) -> None:
         """Add or update the row of ``job``; starts/stops the elapsed-time ticker."""

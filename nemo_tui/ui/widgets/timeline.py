@@ -113,6 +113,10 @@ class TimelinePane(Vertical):
         if tree.parent is None and self.is_attached:
             self.mount(tree)
 
+    def set_version(self, number: int | None) -> None:
+        """Say in the pane's title which draft version is shown (``Timeline · v3``)."""
+        self.border_title = "Timeline" if number is None else f"Timeline · v{number}"
+
     @property
     def language(self) -> str:
         """The session language (the studio's settings), for composed instructions."""
