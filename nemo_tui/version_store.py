@@ -132,6 +132,8 @@ class VersionStore:
             history = self._read()
             latest = history.latest
             if latest is not None and latest.digest == digest:
+                if decoded is not None and decoded.raw is raw:
+                    self._decoded = (digest, decoded)  # the next version's diff base, for free
                 return Recorded(latest, False, history)
             self._save_draft(digest, raw)
             previous = self._diff_base(latest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "VersionHistory",
     "canonical_digest",
     "draft_bytes",
+    "iter_json",
     "make_version",
     "one_line_diff",
 ]
@@ -33,16 +35,57 @@ MAX_VERSIONS = 100
 FORMAT = 1
 
 
+#: List items encoded per C call: the encoder holds the GIL for a whole call, so a big draft is
+#: encoded in slices, letting the event loop's thread run between them.
+JSON_SLICE = 200
+
+
+def iter_json(obj: Any, *, sort_keys: bool) -> Iterator[str]:
+    """``json.dumps(obj, sort_keys=…, separators=(",", ":"), ensure_ascii=True)`` in pieces.
+
+    Lists longer than JSON_SLICE are encoded JSON_SLICE items at a time; containers above them
+    are walked. The pieces joined are exactly the one-call result.
+    """
+    if isinstance(obj, list) and obj:
+        yield "["
+        if len(obj) > JSON_SLICE:
+            for start in range(0, len(obj), JSON_SLICE):
+                if start:
+                    yield ","
+                yield _dumps(obj[start:start + JSON_SLICE], sort_keys)[1:-1]
+        else:
+            for i, item in enumerate(obj):
+                if i:
+                    yield ","
+                yield from iter_json(item, sort_keys=sort_keys)
+        yield "]"
+    elif isinstance(obj, dict) and obj and all(type(k) is str for k in obj):
+        yield "{"
+        for i, key in enumerate(sorted(obj) if sort_keys else obj):
+            yield ("," if i else "") + _dumps(key, False) + ":"
+            yield from iter_json(obj[key], sort_keys=sort_keys)
+        yield "}"
+    else:
+        yield _dumps(obj, sort_keys)
+
+
+def _dumps(obj: Any, sort_keys: bool) -> str:
+    """One compact, ASCII-only JSON encoding (lone surrogates and controls survive escaped)."""
+    return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True)
+
+
 def canonical_digest(raw: dict[str, Any]) -> str:
     """The identity of a draft: SHA-256 of its JSON with sorted keys (32 hex digits)."""
-    text = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()[:32]
+    digest = hashlib.sha256()
+    for piece in iter_json(raw, sort_keys=True):
+        digest.update(piece.encode("ascii"))
+    return digest.hexdigest()[:32]
 
 
 def draft_bytes(raw: dict[str, Any]) -> bytes:
     """A draft as stored: its JSON exactly as received (key order kept; ASCII, so lone
     surrogates and control characters survive the round trip)."""
-    return json.dumps(raw, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+    return "".join(iter_json(raw, sort_keys=False)).encode("ascii")
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,3 +263,23 @@ def test_any_sequence_gives_distinct_consecutive_drafts_numbered_without_gaps(se
     assert [v.number for v in history.versions] == list(range(1, len(expected) + 1))
     assert [json.dumps(k) for k in kept] == [json.dumps(e) for e in expected]
     assert all(_canon(a) != _canon(b) for a, b in itertools.pairwise(kept))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json | _draft, st.booleans(), st.integers(1, 4))
+def test_json_in_pieces_is_exactly_the_one_call_encoding(value, sort_keys, slice_size):
+    """The sliced encoder (GIL released between slices) writes what json.dumps writes."""
+    old = versions_mod.JSON_SLICE
+    versions_mod.JSON_SLICE = slice_size  # small slices, so the slicing path is exercised
+    try:
+        pieces = "".join(versions_mod.iter_json(value, sort_keys=sort_keys))
+    finally:
+        versions_mod.JSON_SLICE = old
+    assert pieces == json.dumps(value, sort_keys=sort_keys, separators=(",", ":"),
+                                ensure_ascii=True)
+
+
+def test_big_lists_are_encoded_in_slices():
+    segments = [{"s": i, "d": 1} for i in range(1000)]
+    pieces = list(versions_mod.iter_json({"t": [{"sg": segments}]}, sort_keys=True))
+    assert len(pieces) > 1000 // versions_mod.JSON_SLICE  # several C calls, not one
