@@ -39,8 +39,9 @@ TITLES = {
     "upload": "6. Upload (200 MB)",
     "ssh_bytes": "7. Over SSH (bytes written to the pty)",
     "render": "8. Local render (30 s 1080p export)",
+    "versions": "Draft versions (10,000-segment drafts, 100 versions)",
 }
-TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240}
+TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300}
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
 
