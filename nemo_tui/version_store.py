@@ -32,8 +32,8 @@ from nemo_tui.store import (
 from nemo_tui.versions import (
     Version,
     VersionHistory,
-    canonical_digest,
-    draft_bytes,
+    draft_digest,
+    draft_identity,
     make_version,
 )
 
@@ -108,12 +108,13 @@ class VersionStore:
         """The stored draft of ``version``; VersionDraftUnreadable when missing or damaged."""
         path = self._draft_path(version.digest)
         try:
-            raw = json.loads(gzip.decompress(path.read_bytes()))
+            data = gzip.decompress(path.read_bytes())
+            raw = json.loads(data) if draft_digest(data) == version.digest else None
         except (OSError, EOFError, ValueError) as exc:
             raise VersionDraftUnreadable(
                 f"The stored draft of version {version.number} could not be read ({path}: "
                 f"{getattr(exc, 'strerror', None) or exc}).") from None
-        if not isinstance(raw, dict) or canonical_digest(raw) != version.digest:
+        if not isinstance(raw, dict):
             raise VersionDraftUnreadable(
                 f"The stored draft of version {version.number} is damaged ({path}).")
         return raw
@@ -127,7 +128,7 @@ class VersionStore:
         """
         if not is_exportable(raw):
             return Recorded(None, False, self.load())
-        digest = canonical_digest(raw)
+        digest, data = draft_identity(raw)
         with file_lock(self.path):
             history = self._read()
             latest = history.latest
@@ -135,7 +136,7 @@ class VersionStore:
                 if decoded is not None and decoded.raw is raw:
                     self._decoded = (digest, decoded)  # the next version's diff base, for free
                 return Recorded(latest, False, history)
-            self._save_draft(digest, raw)
+            self._save_draft(digest, data)
             previous = self._diff_base(latest)
             if decoded is None or decoded.raw is not raw:
                 decoded = decode_draft(raw)
@@ -181,11 +182,11 @@ class VersionStore:
         """Where the draft with ``digest`` is stored."""
         return self.drafts_dir / f"{digest}.json.gz"
 
-    def _save_draft(self, digest: str, raw: dict[str, Any]) -> None:
-        """Store a draft once (gzip level 1: small and fast; content-addressed)."""
+    def _save_draft(self, digest: str, data: bytes) -> None:
+        """Store a draft's JSON once (gzip level 1: small and fast; content-addressed)."""
         path = self._draft_path(digest)
         if not path.exists():
-            atomic_write(path, gzip.compress(draft_bytes(raw), compresslevel=1, mtime=0))
+            atomic_write(path, gzip.compress(data, compresslevel=1, mtime=0))
 
     def _diff_base(self, latest: Version | None) -> Draft | None:
         """The latest version's draft, decoded (cached when this store recorded it)."""

@@ -1,7 +1,8 @@
 """Draft versions: each distinct draft seen for a session, numbered from 1 without gaps.
 
 A version is recorded when a draft that can be rendered differs from the latest version (two
-drafts are the same when their canonical JSON is: key order does not matter). A draft equal to an
+drafts are the same when their JSON as received is: same keys in the same order, same values;
+the studio only hands over drafts that changed by ``==``). A draft equal to an
 older version is a new version again (A → B → A is three versions) whose content is stored once,
 under its digest. The history keeps the last MAX_VERSIONS; older ones are dropped and counted.
 Pure: no I/O, no Textual (persistence is nemo_tui.version_store).
@@ -16,14 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nemo_tui.diff import diff_drafts
-from nemo_tui.draft import Draft, decode_draft, is_exportable, summarize
+from nemo_tui.draft import Draft, decode_draft, summarize
 
 __all__ = [
     "MAX_VERSIONS",
     "Version",
     "VersionHistory",
-    "canonical_digest",
-    "draft_bytes",
+    "draft_digest",
+    "draft_identity",
     "iter_json",
     "make_version",
     "one_line_diff",
@@ -74,18 +75,17 @@ def _dumps(obj: Any, sort_keys: bool) -> str:
     return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True)
 
 
-def canonical_digest(raw: dict[str, Any]) -> str:
-    """The identity of a draft: SHA-256 of its JSON with sorted keys (32 hex digits)."""
-    digest = hashlib.sha256()
-    for piece in iter_json(raw, sort_keys=True):
-        digest.update(piece.encode("ascii"))
-    return digest.hexdigest()[:32]
+def draft_identity(raw: dict[str, Any]) -> tuple[str, bytes]:
+    """A draft's digest and the bytes it is stored as: its JSON exactly as received (key order
+    kept; ASCII, so lone surrogates and control characters survive the round trip). One
+    encoding serves both: it is most of what recording a big draft costs."""
+    data = "".join(iter_json(raw, sort_keys=False)).encode("ascii")
+    return draft_digest(data), data
 
 
-def draft_bytes(raw: dict[str, Any]) -> bytes:
-    """A draft as stored: its JSON exactly as received (key order kept; ASCII, so lone
-    surrogates and control characters survive the round trip)."""
-    return "".join(iter_json(raw, sort_keys=False)).encode("ascii")
+def draft_digest(data: bytes) -> str:
+    """The identity of a stored draft: SHA-256 of its JSON bytes (32 hex digits)."""
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,7 @@ class Version:
     message: str | None
     """The user message that led to it, if known."""
     digest: str
-    """canonical_digest of the draft (names the stored draft)."""
+    """draft_digest of the draft (names the stored draft)."""
     summary: str
     """The one-line timeline summary (draft.summarize)."""
     diff: tuple[str, ...]
@@ -172,13 +172,6 @@ class VersionHistory:
             return None
         index = number - self.versions[0].number
         return self.versions[index] if 0 <= index < len(self.versions) else None
-
-    def is_new(self, raw: Any, digest: str | None = None) -> bool:
-        """Whether ``raw`` would become a new version (a renderable draft unlike the latest)."""
-        if not is_exportable(raw):
-            return False
-        latest = self.latest
-        return latest is None or latest.digest != (digest or canonical_digest(raw))
 
     def append(self, version: Version, *, limit: int | None = None) -> list[Version]:
         """Add the next version; returns the versions dropped to stay within ``limit``
