@@ -167,3 +167,19 @@ def test_edit_watch_verdicts():
     raw["t"][0]["sg"].pop(1)
     watch.expect(action, old)
     assert watch.verdict(decode_draft(raw)).lines == [APPLIED]
+
+
+def test_media_items_are_tolerant_and_described_literally():
+    """Uploads then generated media; junk entries skipped; names kept raw, shown safely."""
+    from nemo_tui.media import describe, media_items
+
+    items = media_items(
+        [{"filename": "clip.mp4", "file_type": "video", "duration": 30.5, "width": 1920,
+          "height": 1080, "size": 14_200_000}, "junk", {"file_type": "video"},
+         {"cdn_url": "https://cdn.example/a/b/[b]x\x1b.png?sig=1", "duration": float("nan")}],
+        {"not": "a list"})
+    assert [i.name for i in items] == ["clip.mp4", "[b]x\x1b.png"]
+    assert describe(items[0]) == "clip.mp4 · video · 30.5 s · 1920×1080 · 14.2 MB"
+    assert describe(items[1]) == "[b]x\\x1b.png · media"
+    generated = media_items(None, [{"name": "Lo-fi", "type": "music", "duration": 10}])
+    assert describe(generated[0]) == "Lo-fi · music (generated) · 10 s"

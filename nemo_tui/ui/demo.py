@@ -24,6 +24,17 @@ DEMO_DRAFT: dict[str, Any] = {
     ],
 }
 
+#: The session's uploads and generated media (state reply's ``video_infos`` / ``generated_media``).
+DEMO_UPLOADS: list[dict[str, Any]] = [
+    {"filename": "beach sunset.mp4", "file_type": "video", "duration": 12.5, "width": 1920,
+     "height": 1080, "size": 14_200_000},
+    {"filename": "logo.png", "file_type": "image", "width": 512, "height": 512, "size": 48_000},
+    {"filename": "voice-over.m4a", "file_type": "audio", "duration": 9.0},
+]
+DEMO_GENERATED: list[dict[str, Any]] = [
+    {"name": "Lo-fi", "type": "music", "duration": 10.0},
+]
+
 DEMO_CHAT: list[tuple[str, str]] = [
     ("user", "Make a 10 second vertical video of a city at night with lo-fi music"),
     ("activity", "generating video…"),
@@ -121,5 +132,6 @@ def paint_demo(app: Any) -> None:
     app.raw_draft = DEMO_DRAFT
     app.draft = decode_draft(DEMO_DRAFT)
     app.timeline.set_draft(app.draft)
+    app.timeline.set_media(DEMO_UPLOADS, DEMO_GENERATED)
     for job in demo_jobs("/home/me/Videos"):
         app.jobs_table.upsert(job)
