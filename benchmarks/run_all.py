@@ -29,7 +29,7 @@ from _limits import LIMITS
 
 # Order of the list; unknown bench_*.py files run after these.
 ORDER = ["cold_start", "sse", "streaming_latency", "big_draft", "many_renders", "upload",
-         "ssh_bytes", "render"]
+         "ssh_bytes", "render", "search"]
 TITLES = {
     "cold_start": "1. Cold start (120x40 pty)",
     "sse": "2. SSE parsing and end-to-end streaming",
@@ -40,6 +40,7 @@ TITLES = {
     "ssh_bytes": "7. Over SSH (bytes written to the pty)",
     "render": "8. Local render (30 s 1080p export)",
     "versions": "Draft versions (10,000-segment drafts, 100 versions)",
+    "search": "Find in the transcript (10,000 messages)",
 }
 TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300}
 RESULTS_JSON = HERE / "results.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import BindingType
 
@@ -41,9 +42,12 @@ class ChatView(ChatLog):
         self.cursor = 0
         self.anchor: int | None = None
         self.transcript_path: Path | None = None  # set by the app: named in copy notices
-        self._plain: list[str] | None = None  # the entries' shown text, for the search
+        self._plain: list[str] = []  # the entries' shown text, for the search
+        self._dirty: int | None = 0  # the first entry changed since the search last saw them
         self._selected: set[int] = set()  # ids of the selected entries
-        self._marks: dict[int, list[int]] = {}  # id(entry) -> numbers of its matches
+        self._spans: dict[int, list[tuple[int, int]]] = {}  # id(entry) -> its match spans
+        self._current: tuple[ChatEntry, int] | None = None  # the current match's entry, start
+        self._match_styles: tuple[Style, Style] | None = None  # (a match, the current one)
         # the turn's tool activity lines: (entry, its phrase, when it appeared), for the clock
         self.tool_lines: list[tuple[ChatEntry, str, float]] = []
 
@@ -65,39 +69,51 @@ class ChatView(ChatLog):
     # ---- what ChatLog asks -------------------------------------------------------------------
     def row_marks(self, entry: ChatEntry) -> tuple[bool, list[tuple[int, int, bool]]]:
         """Selected? and the match spans of ``entry``."""
-        numbers = self._marks.get(id(entry))
-        spans = []
-        if numbers:
-            matches = self.search.matches
-            spans = [(matches[k].start, matches[k].end, k == self.search.current)
-                     for k in numbers if k < len(matches)]
+        spans: list[tuple[int, int, bool]] = []
+        if self.search.total:
+            found = self._spans.get(id(entry))
+            if found is None:  # only painted entries are searched for their spans
+                found = self._spans[id(entry)] = self.search.spans_in(entry.content.plain)
+            cur = self._current
+            spans = [(s, e, cur is not None and cur[0] is entry and cur[1] == s)
+                     for s, e in found]
         return id(entry) in self._selected, spans
 
+    def _changed_from(self, index: int) -> None:
+        """Entries from ``index`` on were added, changed or removed."""
+        self._dirty = index if self._dirty is None else min(self._dirty, index)
+
     def _relayout_from(self, index: int, old_rows: int, **kw) -> None:
-        self._plain = None  # an entry was added or changed
+        self._changed_from(index)
+        if self._spans and index < len(self._entries):
+            self._spans.pop(id(self._entries[index]), None)
         super()._relayout_from(index, old_rows, **kw)
 
     def _remove(self, entries: list[ChatEntry]) -> None:
-        self._plain = None
+        if entries:
+            self._changed_from(min(self._index(e) for e in entries))
         super()._remove(entries)
 
     def _rebuild(self) -> None:
-        self._plain = None
+        self._changed_from(0)
         super()._rebuild()
 
     def clear_log(self) -> None:
         """A session switch: no search, no selection."""
         self.search.clear()
-        self._marks = {}
+        self._spans = {}
+        self._current = None
         self.tool_lines = []
         self._leave()
         super().clear_log()
 
     def texts(self) -> list[str]:
-        """The shown text of every entry (cached until an entry changes)."""
-        if self._plain is None:
-            self._plain = [e.content.plain for e in self._entries]
-            self.search.forget_texts()
+        """The shown text of every entry; the search is given what changed since last time."""
+        first = self._dirty
+        if first is not None:
+            self._plain[first:] = [e.content.plain for e in self._entries[first:]]
+            self.search.sync(self._plain, first)
+            self._dirty = None
         return self._plain
 
     # ---- positions ---------------------------------------------------------------------------
@@ -125,13 +141,15 @@ class ChatView(ChatLog):
         first = self.line_starts(entry)[k]
         last = first + len(line.plain)
         marked = None
+        styles = self._match_styles
+        if styles is None:
+            styles = self._match_styles = (self.get_component_rich_style("chat-log--match"),
+                                           self.get_component_rich_style("chat-log--match-current"))
         for start, end, current in spans:
             if end <= first or start >= last:
                 continue
             marked = marked or line.copy()
-            name = "chat-log--match-current" if current else "chat-log--match"
-            marked.stylize(self.get_component_rich_style(name), max(0, start - first),
-                           min(last, end) - first)
+            marked.stylize(styles[current], max(0, start - first), min(last, end) - first)
         return marked or line
 
     def row_of(self, index: int, offset: int = 0) -> int:
@@ -154,41 +172,44 @@ class ChatView(ChatLog):
         self._strips.clear()
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        """Theme changed: the match styles are looked up again."""
+        super().notify_style_update()
+        self._match_styles = None
+
     # ---- search ------------------------------------------------------------------------------
     def find(self, query: str) -> str:
         """Search for ``query`` (incremental, case-insensitive); returns the count ``3/17``."""
-        self.search.search(query, self.texts())
+        self.texts()
+        self.search.search(query)
         self._mark_matches()
         return self.search.count()
 
     def find_step(self, delta: int) -> str:
         """Go to the next (1) or previous (-1) match; returns the count."""
-        if self._plain is None and self.search.query:  # new lines came in: search them too
-            current = self.search.match
-            self.search.search(self.search.query, self.texts(),
-                               near=current.index if current else None)
-            self._marks = {}
+        if self._dirty is not None and self.search.query:  # lines came in: search them too
+            near = self.search.match
+            self.texts()
+            self.search.search(self.search.query, near=near)
         self.search.step(delta)
         self._mark_matches()
         return self.search.count()
 
     def _mark_matches(self) -> None:
-        """Index the matches by entry, scroll the current one into view, repaint."""
-        marks: dict[int, list[int]] = {}
-        entries = self._entries
-        for k, m in enumerate(self.search.matches):
-            if m.index < len(entries):
-                marks.setdefault(id(entries[m.index]), []).append(k)
-        self._marks = marks
+        """Scroll the current match into view and repaint (spans are found as rows paint)."""
+        self._spans = {}
         match = self.search.match
-        if match is not None and match.index < len(entries):
+        self._current = None
+        if match is not None and match.index < len(self._entries):
+            self._current = (self._entries[match.index], match.start)
             self.show_row(self.row_of(match.index, match.start))
         self.repaint_marks()
 
     def end_search(self) -> None:
         """Forget the search and its highlights."""
         self.search.clear()
-        self._marks = {}
+        self._spans = {}
+        self._current = None
         self.repaint_marks()
 
     def _bars(self) -> list:
@@ -293,7 +314,7 @@ class ChatView(ChatLog):
         if action in ("extend_up", "extend_down", "leave_selection"):
             return self.selecting
         if action in ("find_next", "find_prev"):
-            return bool(self.search.matches)
+            return bool(self.search.total)
         return True
 
     # ---- copy --------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ class FindBar(Horizontal):
     def open(self) -> None:
         """Show the bar with the last query selected, focus it."""
         self.add_class("-open")
+        self.log_view.texts()  # join the transcript now, not on the first keystroke
         inp = self.input
         inp.focus()
         if inp.value:
