@@ -160,3 +160,23 @@ async def test_versions_screen_is_in_the_palette_and_help(backend, tmp_path):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, VersionsScreen))
         assert isinstance(pilot.app.screen, VersionsScreen)
+
+
+async def test_open_versions_screen_shows_a_version_a_cli_run_records(backend, tmp_path):
+    """A CLI turn on the studio's session, while F5 is open: its version appears in the list."""
+    import asyncio
+
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        screen = await open_versions(pilot, 1)
+        proc = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "nemo_tui", "ask", EDITS[0]],
+            env={**os.environ, "NEMO_API_URL": backend.url}, cwd=ROOT, capture_output=True,
+            text=True, timeout=120, check=False)
+        assert proc.returncode == 0, proc.stderr
+        await wait_until(pilot, lambda: screen.query_one(OptionList).option_count == 2, 600)
+        shown = rows(screen)
+        assert shown[0].split()[0] == "v2" and EDITS[0] in shown[0]
