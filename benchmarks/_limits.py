@@ -77,4 +77,17 @@ LIMITS: dict[str, str] = {
         _CHAT_VIEW + " A key press waits behind that relayout and repaint (~20-40 ms each on "
         "this machine, more under load)."
     ),
+    "versions.record_stall_ms": (
+        "not the event loop's own work: the hook hands the draft over in ~0.1 ms and the loop "
+        "thread spends ~4-5 ms of CPU per recording (see the figures below it). The stall is "
+        "the loop waiting for the GIL and for a core while the background thread encodes, "
+        "gzips and diffs the 1 MB draft (~150-280 ms of thread time): Python hands the GIL "
+        "back every 5 ms (switch interval) at best, and with the machine's load average near "
+        "10 on 2 cores the loop thread also queues for a CPU (the idle baseline's gap in the "
+        "same runs reached 9-144 ms). The draft is already encoded in 200-item slices so no "
+        "single C call holds the GIL for the whole draft (one json.dumps of it stalled the "
+        "loop 30-60 ms). Next steps if a quiet run still misses: yield (time.sleep(0)) "
+        "between slices, reuse the diff lines the state handler already computed instead of "
+        "diffing again, or record in a subprocess fed the reply's raw bytes."
+    ),
 }

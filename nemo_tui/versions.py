@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,11 +75,18 @@ def _dumps(obj: Any, sort_keys: bool) -> str:
     return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True)
 
 
-def draft_identity(raw: dict[str, Any]) -> tuple[str, bytes]:
+def draft_identity(raw: dict[str, Any], *, between: Callable[[], object] | None = None
+                   ) -> tuple[str, bytes]:
     """A draft's digest and the bytes it is stored as: its JSON exactly as received (key order
     kept; ASCII, so lone surrogates and control characters survive the round trip). One
-    encoding serves both: it is most of what recording a big draft costs."""
-    data = "".join(iter_json(raw, sort_keys=False)).encode("ascii")
+    encoding serves both: it is most of what recording a big draft costs. ``between`` is
+    called between the pieces (a thread passes ``time.sleep(0)`` to hand the GIL over)."""
+    pieces = []
+    for piece in iter_json(raw, sort_keys=False):
+        pieces.append(piece)
+        if between is not None and len(piece) > 1000:
+            between()
+    data = "".join(pieces).encode("ascii")
     return draft_digest(data), data
 
 

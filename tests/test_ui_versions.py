@@ -51,6 +51,13 @@ async def open_versions(pilot, count: int) -> VersionsScreen:
     return screen
 
 
+async def generate(pilot) -> None:
+    """Once the studio is connected, ask for the 10-second video and wait for the turn."""
+    await settle(pilot)
+    await say(pilot, GENERATE)
+    await settle(pilot)
+
+
 def cli_versions(url: str) -> list[dict]:
     """`nemo-tui versions --json` in another process, on the same state dir."""
     proc = subprocess.run([sys.executable, "-m", "nemo_tui", "versions", "--json"],
@@ -113,9 +120,7 @@ async def test_three_versions_listed_compared_exported_and_kept_after_restart(ba
 async def test_export_of_the_current_draft_names_its_version(backend, tmp_path):
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, GENERATE)
-        await settle(pilot)
+        await generate(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         [job] = app.jobs_table.jobs.values()
@@ -125,9 +130,7 @@ async def test_export_of_the_current_draft_names_its_version(backend, tmp_path):
 async def test_corrupt_versions_file_is_set_aside_and_the_studio_starts(backend, tmp_path):
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, GENERATE)
-        await settle(pilot)
+        await generate(pilot)
         index = app.versions.store.path
     index.write_bytes(b"\x00garbage")
     again = make_studio(backend.url, tmp_path)
@@ -168,9 +171,7 @@ async def test_open_versions_screen_shows_a_version_a_cli_run_records(backend, t
 
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, GENERATE)
-        await settle(pilot)
+        await generate(pilot)
         screen = await open_versions(pilot, 1)
         proc = await asyncio.to_thread(
             subprocess.run, [sys.executable, "-m", "nemo_tui", "ask", EDITS[0]],

@@ -9,6 +9,7 @@ The Versions screen reads the stored versions through ``load`` / ``draft`` / ``d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -126,7 +127,8 @@ class StudioVersions:
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking ``fn`` in the versions thread (one at a time, in call order)."""
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="versions")
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="versions",
+                                                initializer=_lower_priority)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(fn, *args, **kwargs))
 
@@ -141,3 +143,13 @@ class StudioVersions:
         if store.warning:
             self.app.say(store.warning, "error")
             store.warning = None
+
+
+def _lower_priority() -> None:
+    """Make the versions thread yield the CPU to the event loop's thread (Linux: per-thread
+    nice 10), so encoding a big draft does not delay keys and paints on a busy machine."""
+    import os
+    import threading
+
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
