@@ -218,8 +218,8 @@ async def test_playhead_zoom_and_selection_keys(backend, tmp_path, size):
         pane = app.timeline
         ruler = pane.query_one(Ruler)
         await pilot.press(*CLOSING)
-        selected = pane.query_one("#timeline-selected").render()
-        assert str(selected) == "selected: 1.2 city at night — closing (7.5-15s)"
+        selected = pane.query_one("#timeline-selected").text.plain
+        assert selected == "selected: 1.2 city at night — closing (7.5-15s)"
         assert ruler.selected == (0, 1)
         await pilot.press("end")
         assert ruler.playhead_ms == 15000
@@ -240,7 +240,7 @@ async def test_playhead_zoom_and_selection_keys(backend, tmp_path, size):
         assert ruler.ms_per_cell == fit and ruler.view_ms == 0
         await pilot.press("up", "up")
         assert ruler.selected == (0, None)
-        assert str(pane.query_one("#timeline-selected").render()) == \
+        assert pane.query_one("#timeline-selected").text.plain == \
             "selected: 1 Video — 2 segments"
 
 

@@ -51,6 +51,27 @@ def selection_line(draft: Any, track: int, segment: int | None) -> str:
             f"({format_seconds(seg.start_ms)}-{format_seconds(seg.end_ms)}s)")
 
 
+class SelectionLine(Widget):
+    """One line naming the selection; repainting it never lays the screen out again (a Static's
+    update does), which keeps a selection move within one frame on huge drafts."""
+
+    DEFAULT_CSS = "SelectionLine { height: 1; }"
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.text = Text("")
+
+    def show(self, text: Text) -> None:
+        """Show ``text`` (a literal Text)."""
+        if text != self.text:
+            self.text = text
+            self.refresh()
+
+    def render(self) -> Text:
+        """The line."""
+        return self.text
+
+
 class TimelinePane(Vertical):
     """Header line, selection line, the ruler, and the tree or the media bin."""
 
@@ -75,7 +96,7 @@ class TimelinePane(Vertical):
     def compose(self) -> ComposeResult:
         """Build the light part of the pane; the tree follows after the first frame."""
         yield Static(Text("Timeline is empty."), id="timeline-title", markup=False)
-        yield Static(Text(""), id="timeline-selected", markup=False)
+        yield SelectionLine(id="timeline-selected")
         yield Ruler(id="ruler")
 
     def on_mount(self) -> None:
@@ -158,11 +179,12 @@ class TimelinePane(Vertical):
         """Select a track or segment: highlighted in the ruler, named in the selection line."""
         self.selection = selection
         self.ruler.select(*(selection or (None, None)))
-        line = self.query_one("#timeline-selected", Static)
+        line = self.query_one(SelectionLine)
         if selection is None or self.draft is None:
-            line.update(Text(_HINT if self.draft and self.draft.tracks else "", style="dim"))
+            line.show(Text(_HINT if self.draft and self.draft.tracks else "", style="dim"))
         else:
-            line.update(Text(selection_line(self.draft, *selection)))
+            line.show(Text(selection_line(self.draft, *selection), no_wrap=True,
+                           overflow="ellipsis"))
 
     def on_tree_node_highlighted(self, event: Any) -> None:
         """The tree's cursor is the selection."""
