@@ -41,6 +41,7 @@ TITLES = {
     "render": "8. Local render (30 s 1080p export)",
     "versions": "Draft versions (10,000-segment drafts, 100 versions)",
     "search": "Find in the transcript (10,000 messages)",
+    "timeline_keys": "Timeline keys (selection and playhead on a 10,000-segment draft)",
 }
 TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300}
 RESULTS_JSON = HERE / "results.json"
