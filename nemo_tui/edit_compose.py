@@ -138,47 +138,35 @@ def compose(draft: Draft | None, action: EditAction, language: str | None = "en"
             return f"在视频轨道的 {at}秒 处插入{what}“{name}”。", action
         what = "the generated" if action.generated else "my uploaded"
         return f'Insert {what} "{name}" at {at}s on the Video track.', action
-    ref = _ref(draft, action, zh)
     seg = draft.tracks[action.track].segments[action.segment]
-    return (_zh(action, ref, seg, at) if zh else _en(action, ref, seg, at)), action
+    template = (_ZH if zh else _EN)[action.kind]
+    return template.format(ref=_ref(draft, action, zh), at=at, old=volume_percent(seg),
+                           new=action.volume, text=safe_line(action.text or "")), action
 
 
-def _en(action: EditAction, ref: str, seg: Segment, at: str) -> str:
-    """The English sentence."""
-    kind = action.kind
-    if kind == "delete":
-        return f"Delete {ref}."
-    if kind == "split":
-        return f"Split {ref} at {at}s."
-    if kind == "trim_start":
-        return f"Trim the start of {ref} to {at}s."
-    if kind == "trim_end":
-        return f"Trim the end of {ref} to {at}s."
-    if kind in ("move_earlier", "move_later"):
-        return f"Move {ref} one place {'earlier' if kind == 'move_earlier' else 'later'}."
-    if kind in ("volume_up", "volume_down"):
-        verb = "Raise" if kind == "volume_up" else "Lower"
-        return f"{verb} the volume of {ref} from {volume_percent(seg)}% to {action.volume}%."
-    return f'Change the text of {ref} to "{safe_line(action.text or "")}".'
-
-
-def _zh(action: EditAction, ref: str, seg: Segment, at: str) -> str:
-    """The Chinese sentence."""
-    kind = action.kind
-    if kind == "delete":
-        return f"删除{ref}。"
-    if kind == "split":
-        return f"将{ref}在 {at}秒 处拆分。"
-    if kind == "trim_start":
-        return f"将{ref}的开头裁剪到 {at}秒。"
-    if kind == "trim_end":
-        return f"将{ref}的结尾裁剪到 {at}秒。"
-    if kind in ("move_earlier", "move_later"):
-        return f"将{ref}{'向前' if kind == 'move_earlier' else '向后'}移动一位。"
-    if kind in ("volume_up", "volume_down"):
-        verb = "调高" if kind == "volume_up" else "调低"
-        return f"将{ref}的音量从 {volume_percent(seg)}% {verb}到 {action.volume}%。"
-    return f"将{ref}的文字改为“{safe_line(action.text or '')}”。"
+# The sentences, by kind; {ref} names the segment (see _ref). The local backend reads these.
+_EN = {
+    "delete": "Delete {ref}.",
+    "split": "Split {ref} at {at}s.",
+    "trim_start": "Trim the start of {ref} to {at}s.",
+    "trim_end": "Trim the end of {ref} to {at}s.",
+    "move_earlier": "Move {ref} one place earlier.",
+    "move_later": "Move {ref} one place later.",
+    "volume_up": "Raise the volume of {ref} from {old}% to {new}%.",
+    "volume_down": "Lower the volume of {ref} from {old}% to {new}%.",
+    "retext": 'Change the text of {ref} to "{text}".',
+}
+_ZH = {
+    "delete": "删除{ref}。",
+    "split": "将{ref}在 {at}秒 处拆分。",
+    "trim_start": "将{ref}的开头裁剪到 {at}秒。",
+    "trim_end": "将{ref}的结尾裁剪到 {at}秒。",
+    "move_earlier": "将{ref}向前移动一位。",
+    "move_later": "将{ref}向后移动一位。",
+    "volume_up": "将{ref}的音量从 {old}% 调高到 {new}%。",
+    "volume_down": "将{ref}的音量从 {old}% 调低到 {new}%。",
+    "retext": "将{ref}的文字改为“{text}”。",
+}
 
 
 _RETEXT_RE = (re.compile(r'\bto "(.*)"\.?\s*$', re.DOTALL), re.compile(r"的文字改为“(.*)”。?\s*$", re.DOTALL))

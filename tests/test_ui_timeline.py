@@ -256,3 +256,35 @@ async def test_chinese_session_composes_chinese_and_the_agent_applies_it(backend
         await settle(pilot)
         assert app.draft.tracks[1].segments[0].volume == 0.25
         assert APPLIED in lines(app)
+
+
+async def test_palette_offers_every_timeline_key_and_runs_it_on_the_pane(backend, tmp_path):
+    """Every timeline action is a palette entry with its key; choosing one acts on the pane even
+    when the focus is elsewhere."""
+    from textual.command import CommandPalette
+
+    from nemo_tui.ui.commands import ACTIONS
+    from nemo_tui.ui.palette import StudioCommands
+
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await generated(pilot, backend)
+        entries = {title: text for title, text, _a in StudioCommands._entries(None)}
+        for a in ACTIONS:
+            if a.scope == "timeline":
+                assert a.title in entries, a.title
+        assert entries["Zoom in"].endswith("[+]") and entries["Trim start to playhead"].endswith(
+            "[[]")
+        ruler = app.timeline.query_one(Ruler)
+        fit = ruler.ms_per_cell
+        await pilot.press("f2", "ctrl+p")
+        await settle(pilot)
+        for ch in "Zoom in":
+            await pilot.press(ch if ch != " " else "space")
+        for _ in range(5):  # the palette gathers hits in a task of its own
+            await pilot.pause(0.2)
+            if not CommandPalette.is_open(app) or ruler.ms_per_cell != fit:
+                break
+            await pilot.press("enter")
+        await settle(pilot)
+        assert ruler.ms_per_cell == fit / 2
