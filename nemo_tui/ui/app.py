@@ -117,6 +117,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.status.set_info(api_url=self.settings.api_url)
         self.query_one(ChatInput).focus()
         self.call_after_refresh(self.mount_jobs_table)
+        from nemo_tui.ui.batch_runs import BatchJobsFeed
+
+        self.call_after_refresh(BatchJobsFeed(self).start)  # batches' jobs, CLI ones too
         if self.auto_connect:
             # after the first frame: nothing the first screen does not need runs before it
             self.call_after_refresh(self.connect, self.settings.new_session)
@@ -273,6 +276,8 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
             if job.api_url != self.settings.api_url:
                 continue
             self.post_message_job(job)
+            if job.batch:
+                continue  # its batch runner watches it (the feed shows it)
             if not job.finished or (job.status == "completed" and job.path is None):
                 self.watch(job)
 
@@ -360,6 +365,12 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
                 self.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
 
         self.push_screen(SessionsScreen(recent, clock=self.clock, current=current), chosen)
+
+    def action_run_batch(self) -> None:
+        """Pick a batch file and run it with the batch engine (ui/batch_runs.py)."""
+        from nemo_tui.ui.batch_runs import pick_batch_file
+
+        pick_batch_file(self)
 
     def action_export(self) -> None:
         """Render the draft and download it when done."""

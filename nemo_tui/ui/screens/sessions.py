@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nemo_tui.textsafe import safe_line
@@ -32,12 +32,15 @@ def fmt_age(seconds: float | None) -> str:
 
 
 def session_option(rec: Any, now: float, current: str | None) -> Option:
-    """One list entry: title (or id), age, and the last message, all literal."""
-    title = rec.title or f"session {rec.session_id}"
+    """One list entry: title, id, age and the last message (as `nemo-tui sessions`), literal."""
+    title = rec.title or "untitled session"
     ts = to_epoch(rec.updated_at)
     age = fmt_age(now - ts if ts is not None else None)
     label = Text()
+    if rec.session_id == current:
+        label.append("● ", style="bold")
     label.append(safe_line(title, max_len=50), style="bold")
+    label.append(f"  {safe_line(rec.session_id, max_len=40)}", style="dim")
     if rec.session_id == current:
         label.append("  (open)", style="italic")
     label.append(f"  {age}", style="dim")
@@ -46,10 +49,21 @@ def session_option(rec: Any, now: float, current: str | None) -> Option:
     return Option(label, id=rec.session_id)
 
 
-class SessionsScreen(ModalScreen[str | None]):
-    """Pick a recent session; returns its id, "new" for a new session, or None."""
+def matches(rec: Any, query: str) -> bool:
+    """Whether every word typed appears in the title, the id or the last message."""
+    haystack = " ".join(filter(None, (rec.title, rec.session_id, rec.last_message))).casefold()
+    return all(word in haystack for word in query.casefold().split())
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Close"), Binding("n", "new", "New session")]
+
+class SessionsScreen(ModalScreen[str | None]):
+    """Pick a recent session (type to filter); returns its id, "new", or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close"),
+        Binding("n", "new", "New session"),  # reaches here from the list, not while typing
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
 
     def __init__(self, recent: Sequence[Any], *, clock: Callable[[], float],
                  current: str | None = None) -> None:
@@ -57,17 +71,45 @@ class SessionsScreen(ModalScreen[str | None]):
         self.recent = list(recent)
         self.clock = clock
         self.current = current
+        self.shown: list[Any] = list(self.recent)
 
     def compose(self) -> ComposeResult:
-        """Build the list."""
+        """Build the filter and the list."""
         with Vertical(id="sessions-box"):
-            yield Static(Text("Reopen a session (Enter) · n: new session · Esc: close"),
-                         markup=False, id="sessions-title")
+            yield Static(Text("Reopen a session (Enter) · type to filter · n (in the list): new "
+                              "session · Esc: close"), markup=False, id="sessions-title")
+            yield Input(placeholder="filter by title, id or last message", id="sessions-filter")
             now = self.clock()
             options = [session_option(r, now, self.current) for r in self.recent]
             if not options:
                 yield Static(Text("No recent sessions for this API URL yet."), markup=False)
             yield OptionList(*options, id="sessions-list")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Show only the sessions matching what is typed."""
+        event.stop()
+        self.shown = [r for r in self.recent if matches(r, event.value)]
+        now = self.clock()
+        option_list = self.query_one("#sessions-list", OptionList)
+        option_list.clear_options()
+        option_list.add_options([session_option(r, now, self.current) for r in self.shown])
+        if self.shown:
+            option_list.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter while typing opens the highlighted match."""
+        event.stop()
+        option_list = self.query_one("#sessions-list", OptionList)
+        index = option_list.highlighted
+        if index is not None and 0 <= index < option_list.option_count:
+            self.dismiss(option_list.get_option_at_index(index).id)
+
+    def action_move(self, step: int) -> None:
+        """Up / Down move through the list while the filter has focus."""
+        option_list = self.query_one("#sessions-list", OptionList)
+        if option_list.option_count:
+            index = option_list.highlighted or 0
+            option_list.highlighted = max(0, min(option_list.option_count - 1, index + step))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Reopen the chosen session."""

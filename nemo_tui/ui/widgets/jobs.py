@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -85,6 +85,28 @@ def base_name(text: str) -> str:
     return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or text
 
 
+def job_label(job: Any, width: int) -> str:
+    """A batch job's ``<batch> › <item>`` (the item kept whole when space is short), else
+    its id; literal and at most ``width`` characters."""
+    item = getattr(job, "item", None)
+    if not item:
+        return safe_line(job.id, max_len=24)[:width]
+    batch = getattr(job, "batch", None) or ""
+    stem = base_name(batch).rsplit(".", 1)[0]
+    label = f"{stem} › {item}" if stem and len(stem) + len(item) + 3 <= width else item
+    return safe_line(label, max_len=width)[:width]
+
+
+def grouped(jobs: Iterable[Any]) -> list[Any]:
+    """Jobs in arrival order, except that each batch's jobs follow one another."""
+    ordered = list(jobs)
+    first: dict[str, int] = {}
+    rank = [first.setdefault(getattr(job, "batch", None) or f"\0{i}", i)
+            for i, job in enumerate(ordered)]
+    order = sorted(range(len(ordered)), key=lambda i: (rank[i], i))
+    return [ordered[i] for i in order]
+
+
 class JobsTable(DataTable):
     """Render jobs; rows keyed by job id. Keys act on the selected job."""
 
@@ -129,7 +151,7 @@ class JobsTable(DataTable):
         self.cell_padding = 0 if compact else 1
         for label, key, width in COMPACT_COLUMNS if compact else WIDE_COLUMNS:
             self.add_column(label, key=key, width=width)
-        for job in self.jobs.values():
+        for job in grouped(self.jobs.values()):
             self.add_row(*self._cells(job), key=job.id, height=2 if compact else 1)
         if selected is not None and selected.id in self.rows:
             self.move_cursor(row=self.get_row_index(selected.id), animate=False)
@@ -179,7 +201,8 @@ class JobsTable(DataTable):
         if self.compact:
             # two lines per cell: what fits a ~38-column pane without scrolling sideways
             budget = max(12, self.size.width - 13)  # the id column and a vertical scrollbar
-            job_cell = Text(" " + safe_line(job.id, max_len=24)[-6:])
+            short = job_label(job, 11) if getattr(job, "item", None) else job.id[-6:]
+            job_cell = Text(" " + safe_line(short, max_len=24))
             if version:
                 job_cell.append(f" {version}", style="bold")
             job_cell.append("\n ").append_text(status_text)
@@ -201,7 +224,7 @@ class JobsTable(DataTable):
         else:  # "rough cut vs refined": which draft version each row rendered
             out_cell = Text.assemble((version, "bold"), " · ", fit_output(
                 output, max(12, budget - len(version) - 3), is_path=bool(job.path)))
-        return (Text(safe_line(job.id, max_len=24)), status_text, bar, Text(elapsed), out_cell)
+        return (Text(job_label(job, 20)), status_text, bar, Text(elapsed), out_cell)
 
     def upsert(self, job: Any, downloading: float | None = None) -> None:
         """Add or update the row of ``job``; starts/stops the elapsed-time ticker."""
@@ -218,6 +241,9 @@ class JobsTable(DataTable):
             for col, value in zip(self._column_keys(), cells, strict=True):
                 # the output column sizes to its content (a path appears only at the end)
                 self.update_cell(job.id, col, value, update_width=col == last)
+        elif getattr(job, "batch", None) and any(
+                getattr(j, "batch", None) == job.batch for j in self.jobs.values() if j is not job):
+            self._build(self.compact)  # a batch's rows stay together
         else:
             self.add_row(*cells, key=job.id, height=2 if self.compact else 1)
         self._update_ticker()

@@ -1,0 +1,47 @@
+"""The "Run batch file…" picker: a directory tree of .toml files, or a typed path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from nemo_tui.ui.screens.upload import MediaTree, UploadScreen
+
+
+class TomlTree(MediaTree):
+    """Folders and .toml files only (no hidden files)."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        """Keep folders and batch files."""
+        out = []
+        for p in paths:
+            if p.name.startswith("."):
+                continue
+            try:
+                if p.is_dir() or p.suffix.lower() == ".toml":
+                    out.append(p)
+            except OSError:
+                continue
+        return out
+
+
+class BatchFileScreen(UploadScreen):
+    """Returns the chosen batch file's path, or None when cancelled."""
+
+    def compose(self) -> ComposeResult:
+        """Build the picker (the upload picker's layout, limited to .toml)."""
+        with Vertical(id="upload-box"):
+            yield Static(Text("Run a batch file — pick a .toml (Enter) or type its path below. "
+                              "Its items run in their own sessions; the renders show in Jobs."),
+                         markup=False, id="upload-title")
+            yield TomlTree(self.start_dir, id="upload-tree")
+            yield Input(placeholder="/path/to/videos.toml", id="upload-input")
+
+    def on_mount(self) -> None:
+        """Start in the tree."""
+        self.query_one(TomlTree).focus()
