@@ -35,7 +35,7 @@ def version_label(version: Version, *, marked: bool, current: bool) -> Text:
     """One list row: mark, number, time, message and the one-line diff, all literal."""
     from nemo_tui.versions import one_line_diff
 
-    row = Text()
+    row = Text(no_wrap=True, overflow="ellipsis")  # one line each: the diff below has the rest
     row.append("● " if marked else "  ", style="bold")
     row.append(f"v{version.number}", style="bold")
     when = version.created_at.replace("T", " ").rstrip("Z")[5:16]  # MM-DD HH:MM
@@ -112,9 +112,11 @@ class VersionsScreen(ModalScreen[None]):
         listing.add_options([
             Option(version_label(v, marked=v.number in self.marked, current=v.number == shown),
                    id=str(v.number)) for v in reversed(history.versions)])
-        note = [history.dropped_note() or ""] if history.versions else [
-            "No versions yet: each new draft of this session becomes one."]
-        self.query_one("#versions-note", Static).update(Text(" ".join(n for n in note if n)))
+        note = (history.dropped_note() or "") if history.versions else (
+            "No versions yet: each new draft of this session becomes one.")
+        shown_note = self.query_one("#versions-note", Static)
+        shown_note.update(Text(note))
+        shown_note.display = bool(note)
         if history.versions:
             listing.highlighted = 0 if keep is None or history.get(keep) is None else (
                 history.versions[-1].number - keep)
