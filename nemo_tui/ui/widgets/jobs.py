@@ -196,8 +196,11 @@ class JobsTable(DataTable):
         version = f"v{number}" if isinstance(number, int) else ""
         tone = "completed" if status == "completed" else (
             "failed" if status in FINISHED else "running")
-        status_text = Text(safe_line(status, max_len=12),
-                           style=self.get_component_rich_style(f"jobs--{tone}"))
+        try:
+            tone_style: Any = self.get_component_rich_style(f"jobs--{tone}")
+        except KeyError:  # a job update can arrive after mount, before the stylesheet applied
+            tone_style = ""
+        status_text = Text(safe_line(status, max_len=12), style=tone_style)
         if self.compact:
             # two lines per cell: what fits a ~38-column pane without scrolling sideways
             budget = max(12, self.size.width - 13)  # the id column and a vertical scrollbar
