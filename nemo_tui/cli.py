@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    srv.add_argument("--draft-format", choices=("short-json", "v3", "v3-object"), default=None,
+                     help="how state replies carry drafts (default short-json, or "
+                          "$NEMO_LOCAL_DRAFT_FORMAT); v3: Draft Protocol V3 templates")
     return parser
 
 
@@ -420,10 +423,14 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"The port {args.port} is out of range (0-65535).")
     from nemo_tui.config import AppPaths
-    from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackendUnavailable, serve_forever
+    from nemo_tui.local.runner import LocalBackendUnavailable, serve_forever, studio_server_options
     from nemo_tui.services import render_options
     from nemo_tui.store import ensure_private_dir
 
+    try:
+        server_options = studio_server_options(args.draft_format)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
     _check_port_free(args.host, args.port)
 
@@ -432,7 +439,7 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
 
     try:
         serve_forever(host=args.host, port=args.port, data_dir=data_dir, on_ready=ready,
-                      server_options=dict(STUDIO_SERVER_OPTIONS),
+                      server_options=server_options,
                       render_options=render_options(load_settings({})))
     except LocalBackendUnavailable as exc:
         raise NemoError(str(exc)) from None

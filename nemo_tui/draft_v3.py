@@ -232,7 +232,9 @@ class _Reader:
         clip = self.clip
         if clip is None or self.opaque or clip.chars >= MAX_TEXT_CHARS:
             return
-        if not data.isspace():
+        if data.isspace():
+            clip.boundary()  # the parser splits text at entities: keep the space between
+        else:
             data = data[:MAX_TEXT_CHARS - clip.chars]
             clip.words.append(data)
             clip.chars += len(data)

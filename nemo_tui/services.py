@@ -77,7 +77,7 @@ def start_local_backend(settings: Settings) -> tuple[Settings, AbstractContextMa
             backend, url = _serve_local(settings, 0)
     except LocalBackendUnavailable as exc:
         raise NemoError(str(exc)) from None
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         raise NemoError(f"The built-in backend could not start ({exc}).") from None
     return settings.with_api_url(url), backend
 
@@ -90,9 +90,9 @@ def render_options(settings: Settings) -> dict[str, Any]:
 
 def _serve_local(settings: Settings, port: int) -> tuple[Any, str]:
     """Start the studio's loopback backend on `port`; returns (handle, base URL)."""
-    from nemo_tui.local.runner import STUDIO_SERVER_OPTIONS, LocalBackend
+    from nemo_tui.local.runner import LocalBackend, studio_server_options
 
     backend = LocalBackend(settings.paths.local_backend_dir, host="127.0.0.1", port=port,
-                           server_options=dict(STUDIO_SERVER_OPTIONS),
+                           server_options=studio_server_options(),
                            render_options=render_options(settings))
     return backend, backend.start()

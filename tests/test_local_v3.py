@@ -106,7 +106,8 @@ async def test_studio_shows_a_v3_timeline_and_exports_it_unchanged(make_local_ba
         title = str(app.query_one("#timeline-title", Static).render())
         assert "3 tracks" in title and "10s" in title
         tree = app.timeline.tree
-        assert [str(n.label) for n in tree.root.children][0].startswith("1. Video — ")
+        labels = [str(n.label) for n in tree.root.children]
+        assert [label.split(" — ")[0] for label in labels] == ["1. Video", "2. BGM", "3. Title"]
         await pilot.press("ctrl+s")
         await until(pilot, lambda: any(r["endpoint"] == "render_start"
                                        for r in backend.requests()), "the export request")

@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--render-reply-style", choices=("success", "bare", "code", "rotate"),
                    default="success")
     p.add_argument("--render-scale", type=float, default=1.0)
+    p.add_argument("--draft-format", choices=("short-json", "v3", "v3-object"),
+                   default="short-json", help="how state replies carry drafts")
     p.add_argument("--latency", choices=("none", "fast", "realistic"), default=None,
                    help="agent latency mode (agent option)")
     args = p.parse_args(argv)
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             render_options={"scale": args.render_scale},
             server_options={"heartbeat_interval": args.heartbeat,
                             "event_style": args.event_style,
-                            "render_reply_style": args.render_reply_style},
+                            "render_reply_style": args.render_reply_style,
+                            "draft_format": args.draft_format},
             on_ready=lambda url: print(f"NemoVideo local backend on {url} (Ctrl-C to stop)",
                                        flush=True))
     except (LocalBackendUnavailable, ValueError) as exc:

@@ -145,8 +145,13 @@ async def render_start(request: Request) -> Response:
         return JSONResponse({"success": False, "code": 1002, "error": "session not found",
                              "message": "session not found"}, 404)
     draft = body.get("draft")
+    if isinstance(draft, str) or (isinstance(draft, dict) and "t" not in draft):
+        from nemo_tui.local.v3 import from_v3
+
+        # A Draft V3 template (text or wrapped) is read back into the renderer's short keys.
+        draft = await asyncio.to_thread(from_v3, draft) or draft
     if not isinstance(draft, dict):
-        return _render_fail("'draft' must be an object", 400)
+        return _render_fail("'draft' must be an object or a Draft V3 template", 400)
     output = body.get("output") if isinstance(body.get("output"), dict) else {}
     output = {"format": "mp4", "quality": "high", **output}
     job = be.renders.submit(render_id, session, draft, output)

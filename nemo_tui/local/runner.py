@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import socket
 import threading
 import time
@@ -35,11 +36,28 @@ from typing import Any, Self
 # one generation only, which makes trying the studio's edits impossible; ten generations' worth
 # lets a newcomer generate, edit and export freely. Tests set their own figures.
 STUDIO_SERVER_OPTIONS: dict[str, Any] = {"free_credits": 1000}
+#: Environment variable choosing how `serve-local` and `--local` serve drafts (see studio_server_options).
+DRAFT_FORMAT_ENV = "NEMO_LOCAL_DRAFT_FORMAT"
 #: Seconds an idle connection is kept open. Longer than the client's keep-alive expiry
 #: (nemo_tui.api.client.KEEPALIVE_EXPIRY), so the client always closes an idle connection first
 #: and never sends a poll on one the server is closing; uvicorn's default (5 s) was shorter than
 #: the pause between slowed-down polls, so each such poll opened a new connection.
 KEEP_ALIVE_SECONDS = 75
+
+
+def studio_server_options(draft_format: str | None = None) -> dict[str, Any]:
+    """STUDIO_SERVER_OPTIONS plus the draft format: ``draft_format``, else $NEMO_LOCAL_DRAFT_FORMAT
+    ("short-json" | "v3" | "v3-object"; ValueError naming the choices for anything else)."""
+    from nemo_tui.local.v3 import FORMATS
+
+    options = dict(STUDIO_SERVER_OPTIONS)
+    chosen = draft_format or os.environ.get(DRAFT_FORMAT_ENV, "").strip()
+    if chosen:
+        if chosen not in FORMATS:
+            raise ValueError(f"{DRAFT_FORMAT_ENV} must be one of {', '.join(FORMATS)}, "
+                             f"not {chosen!r}.")
+        options["draft_format"] = chosen
+    return options
 
 
 class LocalBackendUnavailable(RuntimeError):

@@ -7,7 +7,8 @@ Server options (all optional): ``heartbeat_interval`` (5 s), ``heartbeat_form`` 
 ``free_credits`` (100), ``max_upload_bytes`` (200 MB), ``reject_broken_media`` (True: refuse
 uploads the probe cannot read with 4001), ``wait_scale`` (1.0: multiplies the
 agent's Wait steps), ``chunks`` (partial chunks per message, 4), ``turn_fn`` (replaces
-``agent.run_turn``, for tests). Render options: ``scale`` / ``render_scale`` (1.0),
+``agent.run_turn``, for tests), ``draft_format`` ("short-json" | "v3" | "v3-object": how the
+state reply carries the draft; render requests accept all three). Render options: ``scale`` / ``render_scale`` (1.0),
 ``max_concurrent`` / ``max_concurrent_renders`` (max(1, cores // 2)), ``render_fn`` (replaces
 ``render.render_draft``, for tests).
 """
@@ -66,6 +67,10 @@ class Backend:
                  agent_options: dict | None = None, render_options: dict | None = None,
                  server_options: dict | None = None) -> None:
         self.options = dict(server_options or {})
+        from nemo_tui.local.v3 import FORMATS
+
+        if self.options.get("draft_format", "short-json") not in FORMATS:
+            raise ValueError(f"draft_format must be one of {', '.join(FORMATS)}")
         self.store = Store(Path(data_dir), free_credits=int(
             self.options.get("free_credits", sessions_mod.FREE_CREDITS)))
         self.faults = FaultBook(faults)
@@ -185,8 +190,14 @@ async def state(request: Request) -> Response:
     be = backend_of(request)
     rec, _ = await be.guard(request, "state")
     session = be.session_or_404(request.path_params["sid"], rec)
+    state = session["state"]
+    draft_format = be.opt("draft_format", "short-json")
+    if draft_format != "short-json":
+        from nemo_tui.local.v3 import serve
+
+        state = {**state, "draft": serve(state.get("draft"), draft_format)}
     return ok({"session_id": session["session_id"], "task_id": session["task_id"],
-               "task_name": session["task_name"], "state": session["state"]})
+               "task_name": session["task_name"], "state": state})
 
 
 # -- control endpoints (loopback only) -------------------------------------------------------
