@@ -13,6 +13,13 @@ _CHAT_VIEW = (
 )
 
 LIMITS: dict[str, str] = {
+    "draft_v3.decode_ms": (
+        "machine load, not the decoder: the CPU time of the same decode (next row) is about a "
+        "third of the wall time when the 2 cores are shared by other runs. Of that CPU time, "
+        "~20 ms is lxml tokenizing and calling the target, the rest the Python state machine "
+        "and Segment building in nemo_tui/draft_v3.py (`start`/`end`/`_segment`, inlined). "
+        "On a quiet 2-core machine the wall time equals the CPU time."
+    ),
     "cold_start.time_ratio": (
         "the UI now builds the client after the first screen (commit 45745a5), but "
         "`nemo_tui/cli.py` still imports `nemo_tui.api.errors`, which runs "

@@ -42,6 +42,7 @@ TITLES = {
     "versions": "Draft versions (10,000-segment drafts, 100 versions)",
     "search": "Find in the transcript (10,000 messages)",
     "timeline_keys": "Timeline keys (selection and playhead on a 10,000-segment draft)",
+    "draft_v3": "Draft Protocol V3 (10,000-clip template)",
 }
 TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300}
 RESULTS_JSON = HERE / "results.json"

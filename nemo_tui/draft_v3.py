@@ -172,19 +172,29 @@ class _Reader:
         raise _Stop
 
     def start(self, tag: str, attrib: Any) -> None:
-        """A start tag: a draft, track, clip, transition, or something inside a clip."""
+        """A start tag: a draft, track, clip, transition, or something inside a clip.
+
+        Hot path (tens of thousands of calls per template): checks are inlined, and lxml's
+        attribute dicts are kept rather than copied (each call gets a new one).
+        """
         self.events += 1
         if self.events > MAX_EVENTS:
             self._stop(f"decoding stopped after {MAX_EVENTS:,} parser events")
-        if self.opaque or tag in _OPAQUE:
-            self.opaque += tag in _OPAQUE
+        if self.opaque:
+            if tag in _OPAQUE:
+                self.opaque += 1
+            return
+        if tag in _OPAQUE:
+            self.opaque = 1
             return
         clip = self.clip
         if clip is not None:
-            clip.boundary()
+            words = clip.words
+            if words and words[-1] != " ":  # an element boundary separates words
+                words.append(" ")
             if tag == "clip":
                 clip.depth += 1
-            elif clip.src is None:
+            elif clip.src is None and attrib:
                 for name in _SRC_ATTRS:
                     value = attrib.get(name)
                     if value:
@@ -196,7 +206,7 @@ class _Reader:
             if self.track is not None:
                 if self.clip_count >= MAX_CLIPS:
                     self._stop(f"decoding stopped after {MAX_CLIPS:,} clips")
-                self.clip = _Clip(dict(attrib))
+                self.clip = _Clip(attrib if type(attrib) is dict else dict(attrib))
         elif tag == "track":
             self._end_track()
             if len(self.tracks) >= MAX_TRACKS:
@@ -214,15 +224,19 @@ class _Reader:
         """An end tag closes a clip or a track (the parser balances every start with an end)."""
         self.events += 1
         if self.opaque:
-            self.opaque -= tag in _OPAQUE
-        elif tag == "clip":
-            clip = self.clip
-            if clip is not None and clip.depth:
+            if tag in _OPAQUE:
+                self.opaque -= 1
+            return
+        clip = self.clip
+        if clip is not None:
+            if tag != "clip":
+                words = clip.words
+                if words and words[-1] != " ":
+                    words.append(" ")
+            elif clip.depth:
                 clip.depth -= 1
             else:
                 self._end_clip()
-        elif self.clip is not None:
-            self.clip.boundary()
         elif tag == "track":
             self._end_track()
 
@@ -255,7 +269,8 @@ class _Reader:
         self.clip_count += 1
         segment = _segment(clip, len(track.clips) + 1, track.cursor)
         track.clips.append(segment)
-        track.cursor = min(segment.end_ms, MAX_MS)
+        end = segment.start_ms + segment.duration_ms
+        track.cursor = min(MAX_MS, end)
 
     def _end_track(self) -> None:
         self._end_clip()
@@ -275,33 +290,43 @@ def _transition(attrs: dict[str, str | None]) -> Transition:
 
 
 def _time(a: dict[str, str], name: str, alias: str) -> int | None:
-    """A time attribute in ms (plain digits read fast, anything else tolerantly)."""
+    """A time attribute in ms, read tolerantly (``_segment`` reads plain digits itself)."""
     v = a.get(name)
     if v is None:
         v = a.get(alias)
-        if v is None:
-            return None
-    if v.isascii() and v.isdigit() and len(v) < 10:  # 10**9 ms < MAX_MS: no clamp needed
-        return int(v)
-    return _ms(v)
+    return None if v is None else _ms(v)
 
 
 def _segment(clip: _Clip, number: int, cursor: int) -> Segment:
     """A finished clip as a Segment: label from its name, media file, words, or clip id."""
     a = clip.attrs
-    start = _time(a, "in", "start")
-    if start is None:
-        start = cursor
-    end = _time(a, "out", "end")
-    duration = max(end - start, 0) if end is not None else (_ms(a.get("duration")) or 0)
+    v = a.get("in")
+    # Plain digits (nearly every clip) are read inline; 10**9 ms < MAX_MS: no clamp needed.
+    if v is not None and len(v) < 10 and v.isdigit() and v.isascii():
+        start = int(v)
+    else:
+        start = _time(a, "in", "start")
+        if start is None:
+            start = cursor
+    v = a.get("out")
+    if v is not None and len(v) < 10 and v.isdigit() and v.isascii():
+        end: int | None = int(v)
+    else:
+        end = _time(a, "out", "end")
+    if end is not None:
+        duration = end - start if end > start else 0
+    else:
+        duration = _ms(a.get("duration")) or 0
     src = a.get("src") or clip.src
-    src = src.strip() or None if src else None
+    if src:
+        src = src.strip() or None
     volume = None if clip.volume is None else _percent(clip.volume)
     text = _SPACE.sub(" ", "".join(clip.words)).strip() or None if clip.chars else None
     name = a.get("name") or a.get("label")
-    name = name.strip() if name else None
     if name:
-        return Segment(start, duration, name, text, volume, src, a, False)
+        name = name.strip()
+        if name:
+            return Segment(start, duration, name, text, volume, src, a, False)
     if src:
         return Segment(start, duration, _base_name(src), text, volume, src, a, False)
     if text:
