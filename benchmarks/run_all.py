@@ -29,7 +29,7 @@ from _limits import LIMITS
 
 # Order of the list; unknown bench_*.py files run after these.
 ORDER = ["cold_start", "sse", "streaming_latency", "big_draft", "many_renders", "upload",
-         "ssh_bytes", "render", "search"]
+         "ssh_bytes", "render", "search", "preview"]
 TITLES = {
     "cold_start": "1. Cold start (120x40 pty)",
     "sse": "2. SSE parsing and end-to-end streaming",
@@ -43,8 +43,10 @@ TITLES = {
     "search": "Find in the transcript (10,000 messages)",
     "timeline_keys": "Timeline keys (selection and playhead on a 10,000-segment draft)",
     "draft_v3": "Draft Protocol V3 (10,000-clip template)",
+    "preview": "Preview (exact frames, strip, memory, playback bytes at 80x24)",
 }
-TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300}
+TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300,
+            "preview": 400}
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
 

@@ -15,14 +15,16 @@ from typing import Any
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 
-def frame_key(path: Path, t: float, size: tuple[int, int], exact: bool) -> Hashable:
-    """The cache key of one decoded picture: a rewritten file (new mtime/size) misses."""
+def frame_key(path: Path, t: float, size: tuple[int, int], exact: bool,
+              thumbnails: bool = False) -> Hashable:
+    """The cache key of one decoded picture (``thumbnails``: from a decoder that skips the
+    deblocking filter); a rewritten file (new mtime/size) misses."""
     try:
         st = path.stat()
         version: tuple[int, int] = (st.st_mtime_ns, st.st_size)
     except OSError:
         version = (0, 0)
-    return (str(path), version, round(t * 1000), size, exact)
+    return (str(path), version, round(t * 1000), size, exact, thumbnails)
 
 
 class ThumbnailCache:

@@ -42,11 +42,14 @@ def playback_fps(video_fps: float | None, cols: int, rows: int, bytes_per_second
 class FrameSource:
     """Decoded, cached pictures of one media file."""
 
-    def __init__(self, path: Path | str, cache: ThumbnailCache | None = None) -> None:
-        """Open the file now (PreviewError / PreviewUnavailable when it cannot be)."""
+    def __init__(self, path: Path | str, cache: ThumbnailCache | None = None, *,
+                 thumbnails: bool = False) -> None:
+        """Open the file now (PreviewError / PreviewUnavailable when it cannot be);
+        ``thumbnails``: this source makes small pictures only (decoded a little faster)."""
         self.path = Path(path).expanduser()
         self.cache = cache if cache is not None else SHARED_CACHE
-        self._media = load_media().open_media(self.path)
+        self.thumbnails = thumbnails
+        self._media = load_media().open_media(self.path, thumbnails=thumbnails)
         self.info = self._media.info
         self._lock = threading.Lock()
 
@@ -55,10 +58,11 @@ class FrameSource:
         """The RGB picture at ``t`` scaled to ``size`` (from the cache when it was decoded)."""
         if self.info.kind == "image":
             t = 0.0
-        key = frame_key(self.path, t, size, exact)
+        key = frame_key(self.path, t, size, exact, self.thumbnails)
         picture = self.cache.get(key)
         if picture is None and not exact:
-            picture = self.cache.get(frame_key(self.path, t, size, True))  # exact is better
+            # the exact frame is better
+            picture = self.cache.get(frame_key(self.path, t, size, True, self.thumbnails))
         if picture is not None:
             return picture
         with self._lock:

@@ -30,8 +30,8 @@ def preview_ready(app: Any) -> bool:
     screen = app.screen
     if not isinstance(screen, PreviewScreen):
         return False
-    frame = screen.query_one("#preview-frame")
-    return getattr(frame, "picture", None) is not None and not any(
+    found = screen.query("#preview-frame")  # empty until the screen has composed
+    return bool(found) and found.first().picture is not None and not any(
         w.node is screen and not w.is_finished for w in app.workers)
 
 

@@ -46,7 +46,7 @@ def open_preview(app: Any, path: Path | str, title: str | None = None) -> None:
         from nemo_tui.preview.frames import FrameSource
 
         try:
-            frames, thumbs = FrameSource(path), FrameSource(path)
+            frames, thumbs = FrameSource(path), FrameSource(path, thumbnails=True)
         except PreviewError as exc:
             app.call_from_thread(app.notify, str(exc), title="Preview", severity="warning",
                                  markup=False)
