@@ -152,3 +152,12 @@ def test_grouped_keeps_each_batch_together():
     jobs = [J(id="a", batch=None), J(id="b1", batch="x"), J(id="c", batch=None),
             J(id="b2", batch="x"), J(id="d1", batch="y")]
     assert [j.id for j in grouped(jobs)] == ["a", "b1", "b2", "c", "d1"]
+
+
+def test_no_two_actions_of_a_scope_share_a_key():
+    from collections import Counter
+
+    from nemo_tui.ui.commands import ACTIONS
+
+    keys = Counter((a.scope, k.strip()) for a in ACTIONS for k in a.key.split(","))
+    assert [k for k, n in keys.items() if n > 1] == []

@@ -152,7 +152,7 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("version_export", "e", "Export version",
                  "Render the highlighted version (its job row says which: v3)",
                  scope="versions", palette=False),
-    StudioAction("run_batch", "f6", "Run batch file…",
+    StudioAction("run_batch", "f9", "Run batch file…",
                  "Run a batch file (.toml): each item in its own session, renders in Jobs",
                  footer=False),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
