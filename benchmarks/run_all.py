@@ -44,9 +44,10 @@ TITLES = {
     "timeline_keys": "Timeline keys (selection and playhead on a 10,000-segment draft)",
     "draft_v3": "Draft Protocol V3 (10,000-clip template)",
     "preview": "Preview (exact frames, strip, memory, playback bytes at 80x24)",
+    "batch": "Batch runs (12 items of 6 s: --parallel 3 vs --one-session)",
 }
 TIMEOUTS = {"render": 600, "many_renders": 180, "cold_start": 240, "versions": 300,
-            "preview": 400}
+            "preview": 400, "batch": 600}
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
 
