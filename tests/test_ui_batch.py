@@ -108,7 +108,8 @@ def test_the_picker_lists_only_toml_files(tmp_path):
     for name in ("a.toml", "b.mp4", ".hidden.toml", "notes.txt"):
         (folder / name).write_text("")
     (folder / "sub").mkdir()
-    kept = TomlTree.filter_paths(None, sorted(folder.iterdir()))  # self is not used
+    tree = TomlTree.__new__(TomlTree)  # filter_paths reads only the class's extensions
+    kept = tree.filter_paths(sorted(folder.iterdir()))
     assert [p.name for p in kept] == ["a.toml", "sub"]
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,18 +15,7 @@ from nemo_tui.ui.screens.upload import MediaTree, UploadScreen
 class TomlTree(MediaTree):
     """Folders and .toml files only (no hidden files)."""
 
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        """Keep folders and batch files."""
-        out = []
-        for p in paths:
-            if p.name.startswith("."):
-                continue
-            try:
-                if p.is_dir() or p.suffix.lower() == ".toml":
-                    out.append(p)
-            except OSError:
-                continue
-        return out
+    extensions: ClassVar[frozenset[str]] = frozenset({".toml"})
 
 
 class BatchFileScreen(UploadScreen):

@@ -27,6 +27,9 @@ STILL_EXTENSIONS = EXTENSIONS - {".mp3", ".wav", ".m4a", ".aac"}
 class MediaTree(DirectoryTree):
     """A directory tree that lists folders and supported media files only (no hidden files)."""
 
+    #: the file extensions listed (a subclass lists others: the batch picker's .toml)
+    extensions: ClassVar[frozenset[str]] = EXTENSIONS
+
     def process_label(self, label: str | Text) -> Text:
         """File names are shown literally (Tree would parse a ``str`` label as markup)."""
         return Text(safe_line(label)) if isinstance(label, str) else label
@@ -38,7 +41,7 @@ class MediaTree(DirectoryTree):
             if p.name.startswith("."):
                 continue
             try:
-                if p.is_dir() or p.suffix.lower() in EXTENSIONS:
+                if p.is_dir() or p.suffix.lower() in self.extensions:
                     out.append(p)
             except OSError:
                 continue
