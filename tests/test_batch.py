@@ -370,3 +370,53 @@ def test_kill_9_mid_batch_then_rerun_sends_nothing_twice(make_local_backend, tmp
         assert by_name[name]["render_id"] == killed[name]["render_id"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["v0.mp4", "v1.mp4",
                                                                       "v2.mp4"]
+
+
+# ---- the progress display ------------------------------------------------------------------
+
+class FakeTty:
+    """A stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.text = tty, ""
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _report(name: str, status: str, phase: str = "", progress=None, final=False, **kw):
+    from nemo_tui.batch.runner import ItemReport
+
+    fields = {"session_id": None, "render_id": None, "path": None, "error": None, **kw}
+    return ItemReport(name, status, phase, progress, final=final, **fields)
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_progress_is_a_live_table_on_a_terminal_and_lines_otherwise(tty, monkeypatch, capsys):
+    from nemo_tui.cli import Output
+    from nemo_tui.cli_batch import Display
+
+    fake = FakeTty(tty)
+    monkeypatch.setattr(sys, "stderr", fake)
+    display = Display(Output(json_mode=False), ["sea", "city\x1b[31m"])
+    display.update(_report("sea", "running", "prompt 1/1"))
+    display.update(_report("sea", "running", "rendering", 40))
+    display.update(_report("sea", "running", "rendering", 60))
+    display.update(_report("sea", "done", "done", 100, final=True, path="/out/sea.mp4"))
+    display.close()
+    assert "\x1b[31m" not in fake.text  # names from the file are shown inert
+    if tty:
+        assert "\x1b[2F" in fake.text and "\x1b[K" in fake.text  # redrawn in place
+        assert "city\\x1b[31m" in fake.text and "waiting" in fake.text
+    else:
+        lines = fake.text.splitlines()
+        assert lines == ["[sea] running   prompt 1/1", "[sea] running   rendering",
+                         "[sea] done      /out/sea.mp4"]  # one line per step, not per percent
+    assert capsys.readouterr().out == ""  # progress never goes to stdout
