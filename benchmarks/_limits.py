@@ -13,6 +13,16 @@ _CHAT_VIEW = (
 )
 
 LIMITS: dict[str, str] = {
+    "batch.ratio": (
+        "machine load, not the batch runner: this run shared the 2 cores with other test "
+        "suites (load average 14-17), so both modes waited for a CPU and the renders, which "
+        "are CPU-bound ffmpeg work in the backend, could not run side by side. The client "
+        "itself used ~1.5 s of CPU over the whole batch (rows below). What overlaps in "
+        "--parallel 3 is everything but render CPU: the agent's turns, uploads, the 1 s poll "
+        "granularity and downloads of one item run while another renders, and the backend "
+        "runs one render per core (nemo_tui/local/renders.py, local_render_workers). "
+        "Re-measure on a quiet machine: `run_all.py --only batch`."
+    ),
     "draft_v3.decode_ms": (
         "machine load, not the decoder: the CPU time of the same decode (next row) is about a "
         "third of the wall time when the 2 cores are shared by other runs. Of that CPU time, "
