@@ -21,6 +21,10 @@ LIMITS: dict[str, str] = {
         "--parallel 3 is everything but render CPU: the agent's turns, uploads, the 1 s poll "
         "granularity and downloads of one item run while another renders, and the backend "
         "runs one render per core (nemo_tui/local/renders.py, local_render_workers). "
+        "Even on a quiet machine the renders bound it: one 1080p render already keeps ~1.8 "
+        "of the 2 cores busy (section 8: 31 s of ffmpeg CPU in 17.7 s), so two at once gain "
+        "little, and the floor is the render CPU of 12 items over 2 cores against the "
+        "sequential sum of render plus turn and poll waits (~0.6-0.75 by that arithmetic). "
         "Re-measure on a quiet machine: `run_all.py --only batch`."
     ),
     "draft_v3.decode_ms": (
