@@ -13,18 +13,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_cli import free_port
 
 from nemo_tui.cli_web import NO_AUTH_WARNING, is_loopback_host, studio_command, url_of
 
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("textual_serve")
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening on it (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def read_line(proc: subprocess.Popen, limit: float = 60.0) -> str:
