@@ -28,6 +28,8 @@ class StudioAction:
     scope: str = "app"
     footer: bool = True
     palette: bool = True
+    # what the key runs when it is not ``action`` itself (a screen's ``dismiss``, ``scrub(-1)``)
+    call: str | None = None
 
 
 def _timeline(action: str, key: str, title: str, help_text: str, footer: bool = False
@@ -155,6 +157,11 @@ ACTIONS: tuple[StudioAction, ...] = (
     StudioAction("run_batch", "f9", "Run batch file…",
                  "Run a batch file (.toml): each item in its own session, renders in Jobs",
                  footer=False),
+    # dialogs' own keys
+    StudioAction("help_close", "escape,f1,q", "Close", "Close the help screen", scope="help",
+                 palette=False, call="dismiss"),
+    StudioAction("upload_close", "escape", "Close", "Close the upload picker", scope="upload",
+                 palette=False, call="cancel"),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 
@@ -211,7 +218,7 @@ def scope_bindings(scope: str, namespace: str = "app") -> list[Binding]:
     from textual.binding import Binding
 
     prefix = f"{namespace}." if namespace else ""
-    return [Binding(a.key, prefix + a.action, a.title, show=a.footer, id=a.action)
+    return [Binding(a.key, prefix + (a.call or a.action), a.title, show=a.footer, id=a.action)
             for a in ACTIONS if a.scope == scope]
 
 

@@ -8,12 +8,19 @@ from typing import ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from nemo_tui.ui.commands import ACTIONS, EXTRA_KEYS, key_display, keys_in_effect, where
+from nemo_tui.ui.commands import (
+    ACTIONS,
+    EXTRA_KEYS,
+    key_display,
+    keys_in_effect,
+    scope_bindings,
+    where,
+)
 
 
 def key_rows(keys: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
@@ -37,9 +44,7 @@ def keys_markdown() -> str:
 class HelpScreen(ModalScreen[None]):
     """A modal listing every key; Esc, F1 or q closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "dismiss", "Close", show=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("help", namespace="")
 
     def compose(self) -> ComposeResult:
         """Build the key table."""

@@ -8,13 +8,14 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, Static
 
 from nemo_tui.api.errors import SUPPORTED_FORMATS_TEXT
 from nemo_tui.textsafe import safe_line
+from nemo_tui.ui.commands import scope_bindings
 
 #: Extensions the backend accepts (PROTOCOL.md §6); mirrors client.SUPPORTED_EXTENSIONS, kept
 #: here so the picker does not import the client at start-up.
@@ -51,7 +52,7 @@ class MediaTree(DirectoryTree):
 class UploadScreen(ModalScreen[str | None]):
     """Returns the chosen file path or typed path/URL, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("upload", namespace="")
 
     def __init__(self, start_dir: Path) -> None:
         super().__init__()
