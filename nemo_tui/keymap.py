@@ -116,9 +116,12 @@ def is_printable(key: str) -> bool:
     return not (set(mods) - {"shift"}) and base not in NAMED_KEYS
 
 
-def _reach_clash(a: ActionLike, b: ActionLike) -> bool:
-    """Whether two actions can see the same key press (app keys are seen everywhere)."""
-    return a.scope == "app" or b.scope == "app" or a.scope == b.scope
+def _reach_clash(a: ActionLike, b: ActionLike, modal: frozenset[str] = frozenset()) -> bool:
+    """Whether two actions can see the same key press (app keys are seen everywhere but on a
+    modal screen, whose keys are its own)."""
+    if a.scope == b.scope:
+        return True
+    return "app" in (a.scope, b.scope) and not {a.scope, b.scope} & modal
 
 
 def _refusal(action: ActionLike, keys: list[str]) -> str | None:
@@ -132,8 +135,10 @@ def _refusal(action: ActionLike, keys: list[str]) -> str | None:
     return None
 
 
-def resolve(actions: Iterable[ActionLike], keymap: Mapping[str, Any] | None) -> KeymapResult:
-    """Apply ``keymap`` (id → keys) over the actions' defaults; refuse what does not work."""
+def resolve(actions: Iterable[ActionLike], keymap: Mapping[str, Any] | None,
+            modal: Iterable[str] = ()) -> KeymapResult:
+    """Apply ``keymap`` (id → keys) over the actions' defaults; refuse what does not work.
+    ``modal``: scopes of modal screens (the App's keys do not reach them)."""
     table = {a.action: a for a in actions}
     defaults = {i: normalize_keys(a.key) or [a.key] for i, a in table.items()}
     wanted: dict[str, list[str]] = {}
@@ -152,20 +157,21 @@ def resolve(actions: Iterable[ActionLike], keymap: Mapping[str, Any] | None) -> 
             continue
         if keys != defaults[ident]:
             wanted[ident] = keys
-    _drop_conflicts(table, defaults, wanted, problems)
+    _drop_conflicts(table, defaults, wanted, problems, frozenset(modal))
     keys = {i: ",".join(wanted.get(i, defaults[i])) for i in table}
     return KeymapResult(keys, {i: ",".join(k) for i, k in wanted.items()}, problems)
 
 
 def _drop_conflicts(table: Mapping[str, ActionLike], defaults: Mapping[str, list[str]],
-                    wanted: dict[str, list[str]], problems: list[str]) -> None:
+                    wanted: dict[str, list[str]], problems: list[str],
+                    modal: frozenset[str]) -> None:
     """Take back overrides that land on a key another action in reach has, until none do."""
     while True:
         effective = {i: wanted.get(i, defaults[i]) for i in table}
         clash = None
         for ident, mine in wanted.items():
             for other, keys in effective.items():
-                if other == ident or not _reach_clash(table[ident], table[other]):
+                if other == ident or not _reach_clash(table[ident], table[other], modal):
                     continue
                 common = set(mine) & set(keys)
                 if common:

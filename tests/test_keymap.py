@@ -61,21 +61,20 @@ def test_resolve_swaps_and_scopes():
 
 
 def test_every_binding_has_an_id_from_the_table():
-    """Keymap-independent: the bindings of the app, the jobs table, the chat log and the dialogs
-    all have ids, and every id is an action of the table (so [keymap] can name it)."""
+    """Keymap-independent: the bindings of the app, the jobs table, the chat log, help and the
+    upload picker all have ids, and every id is an action of the table ([keymap] can name it)."""
     from nemo_tui.ui.app import NemoStudioApp
     from nemo_tui.ui.screens.help import HelpScreen
-    from nemo_tui.ui.screens.sessions import SessionsScreen
     from nemo_tui.ui.screens.upload import UploadScreen
     from nemo_tui.ui.widgets.chatview import ChatView
     from nemo_tui.ui.widgets.jobs import JobsTable
 
-    owners = (NemoStudioApp, JobsTable, ChatView, HelpScreen, SessionsScreen, UploadScreen)
+    owners = (NemoStudioApp, JobsTable, ChatView, HelpScreen, UploadScreen)
     ids = [b.id for cls in owners for b in cls.BINDINGS]
     assert None not in ids
     table = {a.action for a in ACTIONS}
     assert set(ids) <= table
-    scopes = {"app", "jobs", "chat-log", "help", "sessions", "upload"}
+    scopes = {"app", "jobs", "chat-log", "help", "upload"}
     assert {a.action for a in ACTIONS if a.scope in scopes} <= set(ids)
 
 
@@ -141,26 +140,20 @@ def test_keys_and_transcript_modules_need_no_textual():
 
 
 def test_default_keys_never_clash():
-    """Keymap-independent: the table's own defaults pass the same clash check a user's keymap
-    does (an app key is seen everywhere, a scope's keys within that scope)."""
-    defaults = {a.action: a.key for a in ACTIONS}
-    result = resolve(ACTIONS, {})
-    assert result.message is None
-    seen: dict[tuple[str, str], str] = {}
-    for a in ACTIONS:
-        for key in normalize_key_list(defaults[a.action]):
-            for scope in ({a.scope} if a.scope != "app" else {"app"}):
-                other = seen.get((scope, key)) or (seen.get(("app", key)) if a.scope != "app"
-                                                   else None)
-                assert other is None, f"{a.action} and {other} both on {key}"
-                seen[(scope, key)] = a.action
-    app_keys = {k for (scope, k) in seen if scope == "app"}
-    clashes = [(a, k) for (scope, k), a in seen.items() if scope != "app" and k in app_keys]
-    # a scope key equal to an app key is only fine for Escape (app's is not a priority key)
-    assert all(k == "escape" for _a, k in clashes), clashes
-
-
-def normalize_key_list(keys: str) -> list[str]:
+    """Keymap-independent: no two actions that can see the same key press share a default key
+    (an app key is seen everywhere but on modal screens; Escape is the exception: the App's is
+    not a priority key, so a focused widget's Escape comes first and falls through)."""
     from nemo_tui.keymap import normalize_keys
+    from nemo_tui.ui.commands import MODAL_SCOPES
 
-    return normalize_keys(keys) or [keys]
+    keys = {a.action: set(normalize_keys(a.key) or [a.key]) for a in ACTIONS}
+    clashes = []
+    for i, a in enumerate(ACTIONS):
+        for b in ACTIONS[i + 1:]:
+            scopes = {a.scope, b.scope}
+            if a.scope == b.scope or ("app" in scopes and not scopes & MODAL_SCOPES):
+                common = (keys[a.action] & keys[b.action]) - {"escape"}
+                if common:
+                    clashes.append((a.action, b.action, sorted(common)))
+    assert clashes == []
+    assert resolve(ACTIONS, {}, MODAL_SCOPES).message is None

@@ -191,6 +191,10 @@ SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log",
                "versions": "versions screen"}
 
 
+#: Scopes of modal screens: the App's keys do not reach them, so they may reuse its keys.
+MODAL_SCOPES = frozenset({"help", "upload", "sessions", "versions"})
+
+
 def where(scope: str) -> str:
     """Where the keys of ``scope`` work, in words."""
     return SCOPE_WHERE.get(scope, scope.replace("-", " ").replace("_", " "))
@@ -276,7 +280,7 @@ def resolve_user_keymap(keymap: Mapping[str, Any] | None) -> Any:
     """The user's ``[keymap]`` checked against ACTIONS (a :class:`nemo_tui.keymap.KeymapResult`)."""
     from nemo_tui.keymap import resolve
 
-    return resolve(ACTIONS, keymap)
+    return resolve(ACTIONS, keymap, MODAL_SCOPES)
 
 
 def __getattr__(name: str) -> Any:
