@@ -24,14 +24,12 @@ def inert(text: str, *, line: bool = False) -> str:
 
 
 def export_filename(title: str | None, session_id: str) -> str:
-    """``<title>.md`` (made safe for every OS), else ``transcript-<session>.md``."""
-    from nemo_tui.api.files import safe_filename
+    """``<title>.md`` (named like the session's videos), else ``transcript-<session>.md``."""
+    from nemo_tui.api.files import title_filename
     from nemo_tui.store import session_key
 
     fallback = f"transcript-{session_key(session_id)}.md"
-    # a title is one name, not a path: its slashes become "_" too
-    name = " ".join((title or "").replace("/", "_").replace("\\", "_").split())[:80]
-    return safe_filename(f"{name}.md", fallback) if name else fallback
+    return title_filename(title, fallback, suffix=".md")
 
 
 def _render_rows(jobs: Sequence[Any]) -> list[str]:

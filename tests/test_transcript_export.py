@@ -49,7 +49,7 @@ def test_markdown_holds_messages_changes_and_renders_inertly():
 
 
 @pytest.mark.parametrize(("title", "want"), [
-    ("Night Lights", "Night Lights.md"), ("a/b\\c: d?", "a_b_c_ d_.md"), (None, "transcript-s1.md"),
+    ("Night Lights", "Night Lights.md"), ("a/b\\c: d?", "a b c d.md"), (None, "transcript-s1.md"),
     ("..", "transcript-s1.md"), ("  ", "transcript-s1.md"), ("x" * 300, "x" * 80 + ".md"),
 ])
 def test_export_filename(title, want):

@@ -200,9 +200,11 @@ def name_from_url(url: str | None, render_id: str) -> str:
     return safe_filename(segment, fallback)
 
 
-def title_filename(title: str | None, fallback: str, *, max_chars: int = 80) -> str:
-    """``<title>.mp4`` as a safe file name: separators and control characters become spaces,
-    whitespace is collapsed, the stem is cut to `max_chars`; `fallback` when nothing is left."""
+def title_filename(title: str | None, fallback: str, *, max_chars: int = 80,
+                   suffix: str = ".mp4") -> str:
+    """``<title>.mp4`` (or another `suffix`) as a safe file name: separators and control
+    characters become spaces, whitespace is collapsed, the stem is cut to `max_chars`;
+    `fallback` when nothing is left."""
     if not title:
         return fallback
     stem = _BAD_CHARS.sub(" ", title)
@@ -210,7 +212,7 @@ def title_filename(title: str | None, fallback: str, *, max_chars: int = 80) -> 
     stem = stem.strip().strip(".").strip()[:max_chars].rstrip(" .")
     if not stem or stem.upper() in _WINDOWS_RESERVED:
         return fallback
-    return safe_filename(f"{stem}.mp4", fallback)
+    return safe_filename(f"{stem}{suffix}", fallback)
 
 
 def unique_target(dest_dir: Path, name: str) -> Path:
