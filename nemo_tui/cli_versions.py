@@ -62,7 +62,7 @@ async def record_after_turn(client: NemoClient, settings: Settings, output: Outp
 
 
 def load_version(settings: Settings, session_id: str | None, number: int
-                 ) -> tuple[Version, dict[str, Any]]:
+                 ) -> tuple[Version, dict[str, Any] | str]:
     """Version ``number`` of the session and its draft; bad usage (exit 2) when not kept."""
     from nemo_tui.version_store import NoSuchVersion, VersionDraftUnreadable, no_such_version_text
     from nemo_tui.versions import VersionHistory

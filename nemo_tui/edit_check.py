@@ -44,10 +44,10 @@ def _same_track(old: Draft, new: Draft, index: int) -> Track | None:
     if not 0 <= index < len(old.tracks):
         return None
     before = old.tracks[index]
-    if index < len(new.tracks) and new.tracks[index].type_code == before.type_code:
+    if index < len(new.tracks) and new.tracks[index].kind == before.kind:  # V3: no codes
         return new.tracks[index]
-    nth = sum(1 for t in old.tracks[:index] if t.type_code == before.type_code)
-    same = [t for t in new.tracks if t.type_code == before.type_code]
+    nth = sum(1 for t in old.tracks[:index] if t.kind == before.kind)
+    same = [t for t in new.tracks if t.kind == before.kind]
     return same[nth] if nth < len(same) else None
 
 

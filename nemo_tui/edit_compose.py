@@ -58,7 +58,7 @@ def volume_percent(seg: Segment) -> int:
 def track_name(draft: Draft, track: Track, zh: bool = False) -> str:
     """How an instruction names a track: ``the Video track``, or ``track 3 (Audio)`` when
     another track has the same type (so the agent cannot pick the wrong one)."""
-    same = sum(1 for t in draft.tracks if t.type_code == track.type_code)
+    same = sum(1 for t in draft.tracks if t.kind == track.kind)  # kind: V3 tracks have no code
     role = safe_line(track.role, max_len=30)
     if zh:
         zh_role = _ZH_ROLES.get(track.role, role)

@@ -98,7 +98,7 @@ class VersionStore:
             now = None
         return now != stamp, now
 
-    def draft(self, number: int) -> tuple[Version, dict[str, Any]]:
+    def draft(self, number: int) -> tuple[Version, dict[str, Any] | str]:
         """Version ``number`` and its draft exactly as received; NoSuchVersion when not kept."""
         history = self.load()
         version = history.get(number)
@@ -106,7 +106,7 @@ class VersionStore:
             raise NoSuchVersion(no_such_version_text(number, history))
         return version, self.draft_of(version)
 
-    def draft_of(self, version: Version) -> dict[str, Any]:
+    def draft_of(self, version: Version) -> dict[str, Any] | str:
         """The stored draft of ``version``; VersionDraftUnreadable when missing or damaged."""
         path = self._draft_path(version.digest)
         try:
@@ -116,7 +116,7 @@ class VersionStore:
             raise VersionDraftUnreadable(
                 f"The stored draft of version {version.number} could not be read ({path}: "
                 f"{getattr(exc, 'strerror', None) or exc}).") from None
-        if not isinstance(raw, dict):
+        if not isinstance(raw, (dict, str)):  # str: a Draft Protocol V3 template
             raise VersionDraftUnreadable(
                 f"The stored draft of version {version.number} is damaged ({path}).")
         return raw

@@ -300,3 +300,32 @@ def test_lxml_is_imported_only_when_a_v3_draft_appears() -> None:
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, check=False)
     assert result.returncode == 0, result.stderr[-1000:]
+
+
+def test_composed_edit_instructions_are_the_same_for_both_formats() -> None:
+    """The timeline's edit keys compose the same sentence from a V3 draft and its short-key twin."""
+    from nemo_tui.edit_compose import EditAction, compose
+
+    v3, short = decode_draft(SEED_AS_V3), decode_draft(SEED)
+    actions = [EditAction("delete", 0, 0), EditAction("split", 0, 0, at_ms=4000),
+               EditAction("volume_down", 1, 0), EditAction("retext", 2, 0, text="Night"),
+               EditAction("trim_end", 2, 0, at_ms=1500)]
+    for action in actions:
+        for language in ("en", "zh-CN"):
+            assert compose(v3, action, language) == compose(short, action, language)
+
+
+def test_applied_check_reads_v3_drafts() -> None:
+    """After a composed edit, the ✓/✗ check finds the change in a V3 draft (tracks by kind)."""
+    import re
+
+    from nemo_tui.edit_check import check
+    from nemo_tui.edit_compose import EditAction
+
+    old = decode_draft(VIDEO_BGM_SUBS)
+    quieter = decode_draft(VIDEO_BGM_SUBS.replace('volume="0.35"', 'volume="0.25"'))
+    assert check(EditAction("volume_down", 1, 0, volume=25), old, quieter)
+    assert not check(EditAction("volume_down", 1, 0, volume=25), old, old)
+    without_cue = re.sub(r'<clip id="subtitle-1".*?</clip>', "", VIDEO_BGM_SUBS, flags=re.DOTALL)
+    assert check(EditAction("delete", 2, 0), old, decode_draft(without_cue))
+    assert not check(EditAction("delete", 2, 0), old, old)

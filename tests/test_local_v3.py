@@ -116,3 +116,21 @@ async def test_studio_shows_a_v3_timeline_and_exports_it_unchanged(make_local_ba
         await until(pilot, lambda: any(j.status == "completed" for j in app.job_updates),
                     "the render of the V3 draft", limit=90)
         await settle(pilot, limit=90)  # the download too: nothing may post while the app exits
+
+
+def test_versions_keep_v3_drafts_verbatim(isolated_dirs) -> None:
+    """A V3 draft is a version like any other: its summary and diff, and the text back exactly."""
+    from nemo_tui.config import AppPaths
+    from nemo_tui.version_store import VersionStore
+
+    store = VersionStore(AppPaths.default(), "http://127.0.0.1:9", "s")
+    first = to_v3(_agent_draft())
+    second_draft = _agent_draft()
+    edits.set_music_volume(second_draft, 0.2)
+    second = to_v3(second_draft)
+    assert store.record(first, "make it").new and store.record(second, "quieter").new
+    assert not store.record(second).new  # the same text again is the same version
+    history = store.load()
+    assert list(history.versions[1].diff) == ["BGM volume 30% → 20%"]
+    assert history.versions[1].summary == summarize(decode_draft(second))
+    assert store.draft(1)[1] == first and store.draft(2)[1] == second
