@@ -420,3 +420,17 @@ def test_progress_is_a_live_table_on_a_terminal_and_lines_otherwise(tty, monkeyp
         assert lines == ["[sea] running   prompt 1/1", "[sea] running   rendering",
                          "[sea] done      /out/sea.mp4"]  # one line per step, not per percent
     assert capsys.readouterr().out == ""  # progress never goes to stdout
+
+
+@pytest.mark.timeout(90)
+def test_a_replaced_session_is_the_one_recorded(local_backend, tmp_path, capsys):
+    """1002 mid-item: the client moves to a new session; the item's record follows it."""
+    batch = tmp_path / "one.toml"
+    batch.write_text(f'output = "out"\n[[item]]\nname = "sea"\nprompt = "{SEA}"\n')
+    local_backend.add_faults([{"endpoint": "state", "code": 1002, "times": 1}])
+    code, lines, _ = run_batch(capsys, local_backend.url, str(batch))
+    assert code == 0, lines
+    assert len(sent(local_backend, "create_session")) == 2
+    [(session, _text)] = prompts_sent(local_backend)
+    assert lines[0]["session_id"] == session
+    assert _state_items(batch)["sea"]["session_id"] == session

@@ -133,8 +133,11 @@ class BatchRunner:
             self.on_update(report)
         return report
 
-    async def _step(self, item: BatchItem, rec: ItemState, phase: str) -> None:
-        """Record and show a new phase."""
+    async def _step(self, item: BatchItem, rec: ItemState, phase: str,
+                    client: NemoClient | None = None) -> None:
+        """Record and show a new phase (and the client's session, which a 1002 may replace)."""
+        if client is not None and client.session is not None:
+            rec.session_id, rec.task_id = client.session.session_id, client.session.task_id
         rec.phase = phase
         await self.state.save(rec)
         self._report(item, rec)
@@ -179,7 +182,7 @@ class BatchRunner:
                 if item.urls:
                     await client.upload_urls(list(item.urls))
             rec.uploaded = True
-            await self.state.save(rec)
+            await self._step(item, rec, "uploaded", client)
         await self._prompts(item, rec, client)
         await self._render(item, rec, client)
 
@@ -240,7 +243,7 @@ class BatchRunner:
                 await self.state.save(rec)
                 continue
             rec.prompts_sent = k + 1
-            await self._step(item, rec, what)  # recorded before the POST
+            await self._step(item, rec, what, client)  # recorded before the POST
 
             def tool(name: str, what: str = what) -> None:
                 rec.phase = f"{what}: {name}"
@@ -312,7 +315,7 @@ class BatchRunner:
         for attempt in range(2):
             if rec.render_id is None or attempt:
                 rec.render_id = self._render_id()
-            await self._step(item, rec, "starting render")  # the id, before the POST
+            await self._step(item, rec, "starting render", client)  # the id, before the POST
             try:
                 status = await client.start_render(state.draft or {}, render_id=rec.render_id)
             except DuplicateRenderIdError:
