@@ -34,7 +34,9 @@ class FindBar(Horizontal):
     DEFAULT_CSS = """
     FindBar { height: 1; display: none; }
     FindBar.-open { display: block; }
-    FindBar > FindInput { border: none; height: 1; width: 1fr; padding: 0 1; }
+    FindBar > FindInput, FindBar > FindInput:focus {
+        border: none; height: 1; width: 1fr; padding: 0 1; background: $boost;
+    }
     FindBar > #find-count { width: auto; min-width: 12; padding: 0 1; }
     """
 
