@@ -205,6 +205,15 @@ async def test_escape_discards_and_returns_to_the_timeline(backend, tmp_path):
         await pilot.press("escape")
         assert inp.value == "" and app.focused is app.timeline.tree
         assert run_sse_count(backend) == turns
+        # what the user was typing is not lost: it comes back after Esc, and after sending
+        inp.value = "half a thought"
+        await pilot.press("f3", "delete")
+        assert inp.value.startswith("Delete segment 2")
+        await pilot.press("escape")
+        assert inp.value == "half a thought"
+        await pilot.press("f3", "delete", "enter")
+        await settle(pilot)
+        assert inp.value == "half a thought" and run_sse_count(backend) == turns + 1
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])

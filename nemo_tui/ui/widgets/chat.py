@@ -67,10 +67,13 @@ class ChatInput(TextArea):
         self._typed = ""
         #: The instruction a timeline key composed and the edit it asks for, until sent.
         self.composed: tuple[str, Any] | None = None
+        self._stash = ""  # what the user had typed when a key composed an instruction
 
     def compose_instruction(self, text: str, action: Any, cursor: int | None = None) -> None:
         """Put a composed edit instruction in the input and focus it (Enter sends, Esc
         discards); ``cursor``: where the cursor goes (None: the end)."""
+        if self.composed is None:
+            self._stash = self.value  # typed but not sent: comes back after the edit
         self.composed = (text, action)
         self.value = text
         if cursor is not None:
@@ -82,8 +85,13 @@ class ChatInput(TextArea):
         if self.composed is None:
             raise SkipAction()  # Esc keeps its studio meaning (cancel the running turn)
         self.composed = None
-        self.value = ""
+        self.value = self.pop_stash()
         await self.run_action("app.focus_timeline")
+
+    def pop_stash(self) -> str:
+        """What the user had typed before a key composed an instruction (then forgotten)."""
+        stash, self._stash = self._stash, ""
+        return stash
 
     def take_composed(self, sent: str) -> Any:
         """The edit a sent message still asks for (None when it is not the composed one)."""
@@ -186,5 +194,5 @@ class ChatPane(Vertical):
         inp = self.query_one(ChatInput)
         edit = inp.take_composed(text)
         inp.remember(text)
-        inp.value = ""
+        inp.value = inp.pop_stash()
         self.post_message(ChatSubmitted(text, edit))
