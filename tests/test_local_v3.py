@@ -134,3 +134,34 @@ def test_versions_keep_v3_drafts_verbatim(isolated_dirs) -> None:
     assert list(history.versions[1].diff) == ["BGM volume 30% → 20%"]
     assert history.versions[1].summary == summarize(decode_draft(second))
     assert store.draft(1)[1] == first and store.draft(2)[1] == second
+
+
+async def test_timeline_lists_transitions_and_caps(tmp_path) -> None:
+    """A V3 draft's transitions are counted in the timeline's title and listed in the tree
+    (not selectable); a capped draft says so in the title."""
+    from textual.widgets import Static
+
+    from nemo_tui.ui.app import NemoStudioApp
+    from tests.test_draft_v3 import VIDEO_BGM_SUBS
+
+    app = NemoStudioApp(studio_settings("http://127.0.0.1:9", tmp_path), connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.timeline.mount_tree()
+        app.timeline.set_draft(decode_draft(VIDEO_BGM_SUBS))
+        await pilot.pause()
+        title = str(app.query_one("#timeline-title", Static).render())
+        assert title.endswith("6s · 3 tracks · 1 transition")
+        node = app.timeline.tree.root.children[-1]
+        assert str(node.label) == "Transitions — 1" and node.data is None
+        assert [str(n.label) for n in node.children] == [
+            "glsl_cross_dissolve at 3s (0.5s, clip-a → clip-b)"]
+        app.timeline.tree.move_cursor(node.children[0])
+        await pilot.pause()
+        assert app.timeline.selection[0] < 3  # a transition is never the selection
+        capped = decode_draft(VIDEO_BGM_SUBS)
+        capped.capped = "decoding stopped after 20,000 clips"
+        app.timeline.set_draft(capped)
+        await pilot.pause()
+        title = str(app.query_one("#timeline-title", Static).render())
+        assert title.endswith("· decoding stopped after 20,000 clips")

@@ -65,9 +65,26 @@ class DraftTree(Tree[Any]):
             if 0 < len(track.segments) <= EXPAND_MAX:
                 self._add_chunk(node, pos, 0)
                 node.expand()
+        self._add_transitions(getattr(draft, "transitions", None) or [])
         self.cursor_line = -1
         if self.root.children:
             self.call_after_refresh(self.select_position, *(select or (0, None)))
+
+    def _add_transitions(self, transitions: list[Any]) -> None:
+        """A "Transitions" node after the tracks (V3 drafts), listing up to CHUNK of them.
+
+        Its nodes carry no data: they are not tracks or segments, so they are never a selection.
+        """
+        if not transitions:
+            return
+        from nemo_tui.draft import transition_text
+
+        n = len(transitions)
+        node = self.root.add(Text(f"Transitions — {n}"), data=None, expand=n <= EXPAND_MAX)
+        for tr in transitions[:CHUNK]:
+            node.add_leaf(Text(transition_text(tr)), data=None)
+        if n > CHUNK:
+            node.add_leaf(Text(f"… {n - CHUNK} more transitions"), data=None)
 
     def node_at(self, track: int, segment: int | None) -> TreeNode[Any] | None:
         """The node of a track, or of one of its loaded segments."""

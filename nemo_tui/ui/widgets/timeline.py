@@ -155,8 +155,13 @@ class TimelinePane(Vertical):
             name = safe_line(draft.title or "Untitled", max_len=60)
             size = f" · {draft.width}x{draft.height}" if draft.width and draft.height else ""
             n = len(tracks)
-            title.update(Text(f"{name}{size} · {fmt_s(draft.duration_ms)}s · "
-                              f"{n} track{'s' if n != 1 else ''}"))
+            line = f"{name}{size} · {fmt_s(draft.duration_ms)}s · {n} track{'s' if n != 1 else ''}"
+            k = len(getattr(draft, "transitions", None) or [])
+            if k:
+                line += f" · {k} transition{'s' if k != 1 else ''}"
+            if getattr(draft, "capped", None):
+                line += f" · {draft.capped}"
+            title.update(Text(line))
         sel = self.selection
         if sel is not None and sel[0] < len(tracks):
             count = len(tracks[sel[0]].segments)
