@@ -83,6 +83,8 @@ _SRC_ATTRS = ("src", "href", "url", "xlink:href")
 _SPACE = re.compile(r"\s+")
 _START = re.compile(r"\s*(?:\ufeff\s*)?<")
 _CLIP_TAG = re.compile(r"<clip[\s/>]", re.IGNORECASE)
+#: HTML's <plaintext> turns the rest of a document into text: renamed, it is one more tag.
+_PLAINTEXT = re.compile(r"<(/?)(plaintext)\b", re.IGNORECASE)
 
 
 class _Stop(Exception):
@@ -362,6 +364,9 @@ def _parse(text: str, reader: _Reader) -> str | None:
     parser = etree.HTMLParser(target=reader, encoding="utf-8", no_network=True,
                               remove_comments=False, default_doctype=False)
     limit = min(len(text), MAX_TEMPLATE_CHARS)
+    if _PLAINTEXT.search(text, 0, limit):
+        text = _PLAINTEXT.sub(r"<\1x-\2", text[:limit])
+        limit = len(text)
     try:
         for i in range(0, limit, FEED_CHARS):
             # Encoded here, chunk by chunk: a lone surrogate becomes "?" instead of an error.

@@ -329,3 +329,19 @@ def test_applied_check_reads_v3_drafts() -> None:
     without_cue = re.sub(r'<clip id="subtitle-1".*?</clip>', "", VIDEO_BGM_SUBS, flags=re.DOTALL)
     assert check(EditAction("delete", 2, 0), old, decode_draft(without_cue))
     assert not check(EditAction("delete", 2, 0), old, old)
+
+
+def test_html_quirks_do_not_swallow_the_timeline() -> None:
+    """Tags with special HTML parsing (<plaintext>, <title>, <table>, <frameset>, …) inside a
+    clip leave the following clips, tracks and transitions in place."""
+    expected = ("Timeline (2 tracks): 1. Video: a.mp4 (0-1s), b.mp4 (1-2s) 2. BGM: m (0-2s, 50%) "
+                "Transitions: fade at 1s (0.2s, c1 → c2)")
+    for tag in ("plaintext", "PlainText", "title", "table", "td", "frameset", "html", "body",
+                "head", "textarea", "xmp", "iframe", "noscript", "select", "p", "li", "track"):
+        text = (f'<draft><track id="a" type="video"><clip id="c1" in="0" out="1000">'
+                f'<video src="a.mp4"/><{tag}>x</{tag}></clip><clip id="c2" in="1000" out="2000">'
+                '<video src="b.mp4"/></clip></track><track id="b" type="bgm"><clip id="m" '
+                'in="0" out="2000" volume="0.5"></clip></track><transitions><transition '
+                'type="fade" from-clip="c1" to-clip="c2" in="1000" duration="200"/>'
+                "</transitions></draft>")
+        assert summarize(decode_draft(text)) == expected, tag
