@@ -65,16 +65,17 @@ def test_every_binding_has_an_id_from_the_table():
     upload picker all have ids, and every id is an action of the table ([keymap] can name it)."""
     from nemo_tui.ui.app import NemoStudioApp
     from nemo_tui.ui.screens.help import HelpScreen
+    from nemo_tui.ui.screens.sessions import SessionsScreen
     from nemo_tui.ui.screens.upload import UploadScreen
     from nemo_tui.ui.widgets.chatview import ChatView
     from nemo_tui.ui.widgets.jobs import JobsTable
 
-    owners = (NemoStudioApp, JobsTable, ChatView, HelpScreen, UploadScreen)
+    owners = (NemoStudioApp, JobsTable, ChatView, HelpScreen, UploadScreen, SessionsScreen)
     ids = [b.id for cls in owners for b in cls.BINDINGS]
     assert None not in ids
     table = {a.action for a in ACTIONS}
     assert set(ids) <= table
-    scopes = {"app", "jobs", "chat-log", "help", "upload"}
+    scopes = {"app", "jobs", "chat-log", "help", "upload", "sessions"}
     assert {a.action for a in ACTIONS if a.scope in scopes} <= set(ids)
 
 

@@ -162,6 +162,17 @@ ACTIONS: tuple[StudioAction, ...] = (
                  palette=False, call="dismiss"),
     StudioAction("upload_close", "escape", "Close", "Close the upload picker", scope="upload",
                  palette=False, call="cancel"),
+    StudioAction("sessions_close", "escape", "Close", "Close the sessions list",
+                 scope="sessions", palette=False, call="cancel"),
+    StudioAction("sessions_new", "n", "New session",
+                 "Start a new session instead (from the list; typed, n filters)",
+                 scope="sessions", palette=False, call="new"),
+    StudioAction("sessions_next", "down", "Next session",
+                 "The next match (also while typing the filter)", scope="sessions",
+                 footer=False, palette=False, call="move(1)"),
+    StudioAction("sessions_prev", "up", "Previous session",
+                 "The previous match (also while typing the filter)", scope="sessions",
+                 footer=False, palette=False, call="move(-1)"),
     StudioAction("quit", "ctrl+q", "Quit", "Quit the studio (running renders resume next time)"),
 )
 

@@ -7,13 +7,14 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nemo_tui.textsafe import safe_line
+from nemo_tui.ui.commands import scope_bindings
 from nemo_tui.ui.widgets.jobs import to_epoch
 
 
@@ -58,12 +59,8 @@ def matches(rec: Any, query: str) -> bool:
 class SessionsScreen(ModalScreen[str | None]):
     """Pick a recent session (type to filter); returns its id, "new", or None."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close"),
-        Binding("n", "new", "New session"),  # reaches here from the list, not while typing
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-    ]
+    # n reaches the screen from the list only (typed into the filter, it filters)
+    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("sessions", namespace="")
 
     def __init__(self, recent: Sequence[Any], *, clock: Callable[[], float],
                  current: str | None = None) -> None:
