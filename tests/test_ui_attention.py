@@ -138,3 +138,18 @@ async def test_a_real_turn_shows_elapsed_on_its_tool_line(backend, tmp_path):
         assert all(re.fullmatch(r"editing the timeline… \d+:\d\d \(usually seconds\)", t)
                    for t in edit)
         assert not app.turn_clock.running and app.status.info.turn_elapsed is None
+
+
+def test_notify_setting_is_checked(isolated_dirs):
+    import os
+    from pathlib import Path
+
+    from nemo_tui.config import ConfigError, load_settings
+
+    cfg = Path(os.environ["XDG_CONFIG_HOME"]) / "nemo-tui"
+    cfg.mkdir(parents=True, exist_ok=True)
+    (cfg / "config.toml").write_text('notify = "osc777"\n')
+    assert load_settings().notify == "osc777"
+    (cfg / "config.toml").write_text('notify = "loud"\n')
+    with pytest.raises(ConfigError, match="notify must be one of bell, osc9, osc777, off"):
+        load_settings()
