@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 from preview_support import block_colour, close, frame_picture, make_single_keyframe_video
-from test_ui_support import fast_idle, studio_settings, wait_until  # noqa: F401 - fixture
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
+    backend_fixture,
+    fast_idle,
+    studio_settings,
+    wait_until,
+)
 from textual.app import App, ComposeResult
 
 from nemo_tui.draft import Segment
@@ -120,3 +125,42 @@ async def test_still_of_a_broken_file_is_a_sentence(tmp_path):
         still.show_still(Path(bad))
         await wait_until(pilot, lambda: bool(still.picture.message))
         assert "broken.mp4" in (still.picture.message or "")
+
+
+async def test_timeline_still_follows_the_selection_and_the_version(backend, tmp_path):
+    """Studio on the local backend: a render of version 1 downloaded, a segment selected → the
+    still of its middle frame labelled v1; after an edit (version 2) the same still is marked
+    older version; a track (no segment) hides it."""
+    from test_ui_support import make_studio, say, settle
+
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, "make a 6 second video of a forest with piano music")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot, limit=60)
+        job = next(iter(app.jobs_table.jobs.values()))
+        assert job.path and job.version is not None
+        pane = app.timeline
+        pane.select((0, 0))
+        seg = pane._selected_segment()
+
+        def caption() -> str:
+            found = pane.query("#timeline-still")
+            return found.first().caption if found else ""
+
+        await wait_until(pilot, lambda: caption().startswith(f"v{job.version} "))
+        middle = (seg.start_ms + seg.duration_ms / 2) / 1000
+        assert caption() == f"v{job.version} · {middle:g} s"
+        still = pane.query_one("#timeline-still", SegmentStill)
+        assert still.display and still.picture.picture is not None
+        await say(pilot, "make the music quieter")
+        await settle(pilot)
+        assert pane.version is not None and pane.version > job.version
+        pane.select((0, 0))
+        await wait_until(pilot, lambda: caption().endswith("older version"))
+        assert caption() == f"v{job.version} · {middle:g} s · older version"
+        pane.select((0, None))
+        await wait_until(pilot, lambda: not still.display)
+        assert not still.display

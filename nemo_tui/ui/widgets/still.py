@@ -7,6 +7,7 @@ shown, or a missing `preview` extra, becomes a sentence in the picture's place.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,10 @@ class MediaStill(Vertical):
 class SegmentStill(MediaStill):
     """The timeline's still of the selected segment, labelled with the version it came from."""
 
+    DEFAULT_CSS = """
+    SegmentStill > .still-picture { height: 5; }
+    """
+
     def show_segment(self, segment: Any, jobs: Any, *, session_id: str | None,
                      current_version: int | None) -> bool:
         """Show ``segment``'s middle frame from the best render; False when none fits."""
@@ -151,3 +156,43 @@ class SegmentStill(MediaStill):
             return False
         self.show_still(source.path, source.at, source.label())
         return True
+
+
+#: Seconds the timeline's selection must rest before its still is decoded: arrow keys held
+#: down pass many segments, and each would otherwise start a decode.
+SELECTION_REST = 0.2
+
+
+def follow_timeline_selection(pane: Any) -> None:
+    """(Re)schedule the still of the timeline's selected segment (TimelinePane calls this when
+    the selection or the draft version changes)."""
+    timer = getattr(pane, "_still_timer", None)
+    if timer is not None:
+        timer.stop()
+    pane._still_timer = pane.set_timer(SELECTION_REST, lambda: show_timeline_still(pane))
+
+
+async def show_timeline_still(pane: Any) -> None:
+    """Show the selected segment's middle frame from the best downloaded render under the
+    selection line (mounted on first use); hidden without a segment or a render."""
+    app = pane.app
+    if getattr(getattr(app, "settings", None), "preview", "auto") == "off":
+        return
+    segment = pane._selected_segment()
+    table = getattr(app, "_jobs_table", None)  # never build the table for this
+    # renders still on disk (a stat each: a deleted file is no still rather than an error box)
+    jobs = [j for j in (table.jobs.values() if table is not None else ())
+            if j.path and os.path.isfile(j.path)]
+    found = pane.query("#timeline-still")
+    still = found.first() if found else None
+    if segment is None or not jobs:
+        if still is not None:
+            still.display = False
+        return
+    if still is None:
+        still = SegmentStill(id="timeline-still")
+        await pane.mount(still, after="#timeline-selected")
+    session = getattr(getattr(getattr(app, "_client", None), "session", None), "session_id",
+                      None)
+    still.display = still.show_segment(segment, jobs, session_id=session,
+                                       current_version=getattr(pane, "version", None))

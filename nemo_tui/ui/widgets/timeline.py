@@ -89,6 +89,8 @@ class TimelinePane(Vertical):
         super().__init__(*children, **kw)
         self.draft: Any = None
         self.selection: tuple[int, int | None] | None = None
+        #: The draft version shown (None: not known), for the selected segment's still.
+        self.version: int | None = None
         self.media: list[MediaItem] = []
         self._tree: DraftTree | None = None
         self._bin: MediaBin | None = None
@@ -137,6 +139,16 @@ class TimelinePane(Vertical):
     def set_version(self, number: int | None) -> None:
         """Say in the pane's title which draft version is shown (``Timeline · v3``)."""
         self.border_title = "Timeline" if number is None else f"Timeline · v{number}"
+        self.version = number
+        self._follow_still()
+
+    def _follow_still(self) -> None:
+        """The selected segment's still from a render follows the selection and the version."""
+        if not self.is_attached:
+            return
+        from nemo_tui.ui.widgets.still import follow_timeline_selection
+
+        follow_timeline_selection(self)
 
     @property
     def language(self) -> str:
@@ -184,6 +196,7 @@ class TimelinePane(Vertical):
         """Select a track or segment: highlighted in the ruler, named in the selection line."""
         self.selection = selection
         self.ruler.select(*(selection or (None, None)))
+        self._follow_still()
         line = self.query_one(SelectionLine)
         if selection is None or self.draft is None:
             line.show(Text(_HINT if self.draft and self.draft.tracks else "", style="dim"))
