@@ -107,3 +107,16 @@ async def test_a_10000_segment_track_costs_its_width_not_its_length(monkeypatch)
         ruler.select(0, 5)
         ruler.select(0, 6)
         assert [r.y for r in refreshed] == [1]
+
+
+async def test_a_pane_narrower_than_the_name_column_is_cropped_not_broken():
+    """A few cells wide: every line is exactly the width, nothing raises."""
+    ruler = Ruler()
+    async with Host(ruler).run_test(size=(9, 8)) as pilot:
+        ruler.set_draft(decode_draft({"t": [{"tt": 0, "sg": [
+            {"s": 0, "d": 1000, "m": {"name": "城市夜景"}}]}]}))
+        ruler.select(0, 0)
+        ruler.set_playhead(500)
+        await pilot.pause()
+        for y in range(4):
+            assert ruler.render_line(y).cell_length == ruler.content_size.width

@@ -201,8 +201,9 @@ class Ruler(Widget):
               selected: tuple[int, int | None] | None, width: int) -> Strip:
         """Build one line's cells and turn them into a strip."""
         base = self.rich_style
-        chars = [" "] * width
-        styles = [base] * width
+        size = max(width, NAME_W + self.bar_width)  # a pane narrower than the minimum is cropped
+        chars = [" "] * size
+        styles = [base] * size
         if kind == "track":
             self._draw_track(pos, chars, styles, selected)
             if column is not None:
@@ -214,15 +215,17 @@ class Ruler(Widget):
             if start + len(label) > width:  # no room on the right: the time goes left of it
                 label = f"{format_seconds(self.playhead_ms)}s ▏"
                 start = max(0, start - len(label) + 1)
-            chars[start:start + len(label)] = list(label)[:width - start]
-            style = self._style("ruler--playhead")
-            styles[start:start + len(label)] = [style] * len(chars[start:start + len(label)])
+            label = label[:width - start]  # a very narrow pane: what fits
+            chars[start:start + len(label)] = list(label)
+            styles[start:start + len(label)] = [self._style("ruler--playhead")] * len(label)
         elif kind == "more":
-            text = f"… {pos} more track{'s' if pos != 1 else ''}"
-            chars[:len(text)] = list(text)[:width]
-            styles[:len(text)] = [self._style("ruler--more")] * min(len(text), width)
+            text = f"… {pos} more track{'s' if pos != 1 else ''}"[:width]
+            chars[:len(text)] = list(text)
+            styles[:len(text)] = [self._style("ruler--more")] * len(text)
         elif kind == "scale":
             self._draw_scale(chars, styles)
+        if size > width and chars[width] == "":  # never half a wide character at the edge
+            chars[width - 1] = " "
         return _strip(chars[:width], styles[:width], width)
 
     def _draw_track(self, pos: int, chars: list[str], styles: list[Any],
