@@ -297,3 +297,13 @@ async def test_palette_offers_every_timeline_key_and_runs_it_on_the_pane(backend
             await pilot.press("enter")
         await settle(pilot)
         assert ruler.ms_per_cell == fit / 2
+
+
+async def test_timeline_keys_follow_the_users_keymap(backend, tmp_path):
+    """A [keymap] entry for a timeline action id moves that key (the Binding ids)."""
+    app = make_studio(backend.url, tmp_path, keymap={"timeline_split": "x"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await generated(pilot, backend)
+        await pilot.press(*CLOSING, *["right"] * 9, "x")
+        assert app.query_one(ChatInput).value == (
+            'Split segment 2 of the Video track ("city at night — closing", 7.5-15s) at 9s.')
