@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 import tracemalloc
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_draft import SEED
 
 from nemo_tui import draft_v3
 from nemo_tui.api.models import SessionInfo
@@ -91,15 +93,6 @@ SEED_AS_V3 = """<draft width="1080" height="1920" duration="10000" title="Urban 
 <track id="m" type="bgm"><clip id="c2" in="0" out="10000" name="Lo-fi" volume="35%"></clip></track>
 <track id="t" type="text"><clip id="c3" in="0" out="3000"><div>Urban Dreams</div></clip></track>
 </draft>"""
-SEED = {
-    "d": 10000,
-    "m": {"title": "Urban Dreams", "width": 1080, "height": 1920},
-    "t": [
-        {"tt": 0, "sg": [{"s": 0, "d": 10000, "m": {"name": "city timelapse"}}]},
-        {"tt": 1, "sg": [{"s": 0, "d": 10000, "m": {"name": "Lo-fi", "volume": 0.35}}]},
-        {"tt": 7, "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams"}}]},
-    ],
-}
 
 
 def test_video_bgm_subtitles_transition() -> None:
@@ -176,6 +169,16 @@ def test_wrapper_object_and_state_reply() -> None:
     json.dumps(out)
 
 
+def _decode_traced(text: str) -> tuple[Any, int]:
+    """decode_draft(text) and the peak of Python memory allocated meanwhile (bytes)."""
+    tracemalloc.start()
+    try:
+        draft = decode_draft(text)
+        return draft, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_entity_bomb_is_inert() -> None:
     """Billion laughs: the entities are never expanded (labels stay tiny, memory flat)."""
     entities = '<!ENTITY lol "lol">' + "".join(
@@ -183,12 +186,7 @@ def test_entity_bomb_is_inert() -> None:
     bomb = (f'<?xml version="1.0"?><!DOCTYPE draft [{entities}]>'
             '<draft><track type="text"><clip id="c" in="0" out="1000"><div>&lol9;&lol9;</div>'
             '</clip></track></draft>')
-    tracemalloc.start()
-    try:
-        draft = decode_draft(bomb)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    draft, peak = _decode_traced(bomb)
     [seg] = draft.tracks[0].segments
     assert seg.text == "&lol9;&lol9;"  # 10**9 "lol"s if expanded
     assert peak < 2_000_000
@@ -202,13 +200,7 @@ def _many_clips(n: int) -> str:
 
 def test_hundred_thousand_clips_stop_at_the_clip_cap() -> None:
     """100,000 clips: decoding stops at MAX_CLIPS, says so, and Python memory stays bounded."""
-    text = _many_clips(100_000)
-    tracemalloc.start()
-    try:
-        draft = decode_draft(text)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    draft, peak = _decode_traced(_many_clips(100_000))
     assert draft.segment_count == draft_v3.MAX_CLIPS
     assert draft.capped == f"decoding stopped after {draft_v3.MAX_CLIPS:,} clips"
     assert summarize(draft).endswith(f"(decoding stopped after {draft_v3.MAX_CLIPS:,} clips)")

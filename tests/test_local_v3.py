@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from test_cli import ASK, run
+from test_ui_support import RecordingStudio, say, settle, studio_settings, until
 
 from nemo_tui.diff import diff_drafts
 from nemo_tui.draft import decode_draft, summarize
@@ -13,8 +15,6 @@ from nemo_tui.local import edits
 from nemo_tui.local.prompt import parse_request
 from nemo_tui.local.runner import studio_server_options
 from nemo_tui.local.v3 import from_v3, serve, to_v3
-from tests.test_cli import ASK, run
-from tests.test_ui_support import RecordingStudio, say, settle, studio_settings, until
 
 GENERATE = "make a 10 second video about a city at night with upbeat music"
 
@@ -139,10 +139,10 @@ def test_versions_keep_v3_drafts_verbatim(isolated_dirs) -> None:
 async def test_timeline_lists_transitions_and_caps(tmp_path) -> None:
     """A V3 draft's transitions are counted in the timeline's title and listed in the tree
     (not selectable); a capped draft says so in the title."""
+    from test_draft_v3 import VIDEO_BGM_SUBS
     from textual.widgets import Static
 
     from nemo_tui.ui.app import NemoStudioApp
-    from tests.test_draft_v3 import VIDEO_BGM_SUBS
 
     app = NemoStudioApp(studio_settings("http://127.0.0.1:9", tmp_path), connect=False)
     async with app.run_test(size=(120, 40)) as pilot:
