@@ -129,6 +129,10 @@ def test_duplicate_track_types_are_named_by_number():
     _apply(new, op, [])
     assert new["t"][2]["sg"][0]["m"]["volume"] == 0.7 and new["t"][1]["sg"][0]["m"]["volume"] == 0.35
     assert check(action, draft, decode_draft(new))
+    text, _ = compose(draft, EditAction("delete", 2, 0), "zh")
+    assert text.startswith("删除第 3 条轨道（音频）的第 1 个片段")
+    op = classify(text, copy.deepcopy(raw), [])
+    assert (op.kind, op.args["tt"], op.args["nth"], op.args["index"]) == ("seg_delete", 1, 1, 0)
 
 
 def test_retext_keeps_the_users_typed_text_and_other_messages_are_not_checked():
