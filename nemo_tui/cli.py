@@ -72,10 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", metavar="DIR|FILE.mp4", type=Path, default=None,
                      help="a folder (the file is named from the session title) or the MP4's "
                           "own name (default: the current directory)")
-    exp.add_argument("--job", metavar="ID", default=None,
-                     help="instead of a new render, wait for / download a known job")
-    exp.add_argument("--version", metavar="N", type=int, default=None, dest="draft_version",
-                     help="render version N of the draft (see `nemo-tui versions`)")
+    which = exp.add_mutually_exclusive_group()  # a known job was already rendered from a draft
+    which.add_argument("--job", metavar="ID", default=None,
+                       help="instead of a new render, wait for / download a known job")
+    which.add_argument("--version", metavar="N", type=int, default=None, dest="draft_version",
+                       help="render version N of the draft (see `nemo-tui versions`)")
     sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
     sub.add_parser("sessions", parents=[common],
                    help="sessions this client knows: id, title, last message, time")

@@ -79,6 +79,8 @@ def test_bad_version_exit_2_naming_the_versions_that_exist(cli, value):
 def test_version_without_any_versions_and_non_numbers(cli):
     assert "no draft versions yet" in assert_clean_error(cli("export", "--version", "1"), 2)
     assert_clean_error(cli("export", "--version", "two"), 2)
+    assert "not allowed with" in assert_clean_error(
+        cli("export", "--version", "1", "--job", "render_1"), 2)
     proc = cli("versions")
     assert proc.returncode == 0 and proc.stdout.startswith("No draft versions yet")
     assert versions_json(cli) == []
