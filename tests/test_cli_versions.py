@@ -99,3 +99,25 @@ def test_corrupt_versions_file_is_set_aside_with_one_line(cli, isolated_dirs):
     # the next state read starts the new list with the draft it sees
     assert cli("state").returncode == 0
     assert [v["number"] for v in versions_json(cli)] == [1]
+
+
+def test_versions_says_when_older_versions_were_dropped(monkeypatch, capsys):
+    """Only the last MAX_VERSIONS are kept; `versions` lists those and says the rest went."""
+    import nemo_tui.versions as versions_mod
+    from nemo_tui.api.models import SessionInfo
+    from nemo_tui.cli import main
+    from nemo_tui.config import AppPaths
+    from nemo_tui.store import SessionStore
+    from nemo_tui.version_store import VersionStore
+
+    url = "http://127.0.0.1:9"
+    monkeypatch.setattr(versions_mod, "MAX_VERSIONS", 2)
+    monkeypatch.setenv("NEMO_API_URL", url)
+    SessionStore(AppPaths.default()).set_current(url, SessionInfo("s1"))
+    store = VersionStore(AppPaths.default(), url, "s1")
+    for seconds in (1, 2, 3):
+        store.record({"d": seconds * 1000, "t": [{"tt": 0, "sg": [{"s": 0, "d": seconds * 1000}]}]})
+    assert main(["versions"]) == 0
+    out, err = capsys.readouterr()
+    assert [line.split()[0] for line in out.splitlines()] == ["v2", "v3"]
+    assert "Version 1 was dropped: only the last 2 versions are kept." in err
