@@ -363,6 +363,7 @@ def _parse(text: str, reader: _Reader) -> str | None:
         return "reading this V3 draft needs the lxml package (pip install lxml)"
     parser = etree.HTMLParser(target=reader, encoding="utf-8", no_network=True,
                               remove_comments=False, default_doctype=False)
+    truncated = len(text) > MAX_TEMPLATE_CHARS
     limit = min(len(text), MAX_TEMPLATE_CHARS)
     if _PLAINTEXT.search(text, 0, limit):
         text = _PLAINTEXT.sub(r"<\1x-\2", text[:limit])
@@ -376,9 +377,7 @@ def _parse(text: str, reader: _Reader) -> str | None:
         return None  # the reader said why
     except (etree.LxmlError, ValueError, UnicodeError):  # keep what was read before the fault
         return "the template is malformed; decoding stopped early"
-    if len(text) > MAX_TEMPLATE_CHARS:
-        return f"only the first {MAX_TEMPLATE_CHARS:,} characters of the template read"
-    return None
+    return f"only the first {MAX_TEMPLATE_CHARS:,} characters read" if truncated else None
 
 
 def decode_v3(obj: Any) -> Draft | None:

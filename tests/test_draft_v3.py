@@ -227,7 +227,9 @@ def test_oversized_template_reads_a_prefix(monkeypatch) -> None:
     monkeypatch.setattr(draft_v3, "FEED_CHARS", 500)
     draft = decode_draft(_many_clips(200))
     assert 0 < draft.segment_count < 200
-    assert draft.capped == "only the first 2,000 characters of the template read"
+    assert draft.capped == "only the first 2,000 characters read"
+    plain = decode_draft(_many_clips(200).replace("</clip>", "<plaintext></plaintext></clip>"))
+    assert plain.capped == "only the first 2,000 characters read" and plain.segment_count
 
 
 def test_malformed_but_not_raising() -> None:
