@@ -118,21 +118,31 @@ async def test_space_plays_and_any_key_stops(tmp_path):
         assert screen.at == stopped_at and isinstance(app.screen, PreviewScreen)
 
 
-@pytest.mark.parametrize("content", [b"", b"not a video at all\n" * 20], ids=["empty", "text"])
-async def test_bad_file_is_a_notice(tmp_path, content):
-    """A file that cannot be previewed: a notice that says why; no screen, no traceback."""
+@pytest.mark.parametrize("kind", ["empty", "text", "missing", "bomb"])
+async def test_bad_file_is_a_notice(tmp_path, kind):
+    """A file that cannot be previewed (empty, not media, gone, a 16k x 16k PNG): a notice
+    that names it and says why; no screen, no traceback, the studio keeps running."""
+    from test_preview_decode import _png_bomb
     from test_ui_support import studio_settings
 
     from nemo_tui.ui.app import NemoStudioApp
 
-    bad = tmp_path / "render.mp4"
-    bad.write_bytes(content)
+    bad = tmp_path / ("render.png" if kind == "bomb" else "render.mp4")
+    if kind == "bomb":
+        _png_bomb(bad)
+    elif kind != "missing":
+        bad.write_bytes(b"" if kind == "empty" else b"not a video at all\n" * 20)
     app = NemoStudioApp(studio_settings("http://127.0.0.1:9", tmp_path), connect=False)
     async with app.run_test(size=(80, 24)) as pilot:
         open_preview(app, bad)
         await wait_until(pilot, lambda: bool(notices(app)))
-        assert any("render.mp4" in n for n in notices(app))
+        assert any(bad.name in n for n in notices(app)), notices(app)
+        if kind == "bomb":
+            assert any("too large" in n for n in notices(app))
         assert not isinstance(app.screen, PreviewScreen)
+        await pilot.press("f1")  # still answering keys
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        assert type(app.screen).__name__ == "HelpScreen"
 
 
 async def test_truncated_render_past_its_data_is_a_notice_in_the_screen(tmp_path):
