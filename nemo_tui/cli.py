@@ -228,7 +228,7 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
         return run_preview(args.target, settings, output, at=args.at, width=args.width)
     backend = None
     if settings.local:
-        from nemo_tui.services import start_local_backend
+        from nemo_tui.local_launch import start_local_backend
 
         settings, backend = start_local_backend(settings)
     try:
@@ -425,7 +425,7 @@ def _serve_local(args: argparse.Namespace, output: Output) -> int:
         raise UsageError(f"The port {args.port} is out of range (0-65535).")
     from nemo_tui.config import AppPaths
     from nemo_tui.local.runner import LocalBackendUnavailable, serve_forever, studio_server_options
-    from nemo_tui.services import render_options
+    from nemo_tui.local_launch import render_options
     from nemo_tui.store import ensure_private_dir
 
     try:

@@ -7,7 +7,7 @@ from test_local_server import Api, GatedRenders, start_render, wait_status
 
 from nemo_tui.config import load_settings
 from nemo_tui.local.renders import default_concurrency
-from nemo_tui.services import render_options
+from nemo_tui.local_launch import render_options
 
 
 @pytest.mark.parametrize("workers", [1, 2])
