@@ -13,6 +13,7 @@ from textual.binding import BindingType
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
+from nemo_tui.session import Session
 from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.draft_versions import StudioVersions
@@ -26,12 +27,14 @@ from nemo_tui.ui.widgets.chatview import ChatView
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import TimelinePane
 from nemo_tui.ui.workers import StudioWorkers
+from nemo_tui.ui.writes import OrderedWriter, QueuedTranscript
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
     from nemo_tui.config import Settings
+    from nemo_tui.draft import Draft
     from nemo_tui.jobs import JobStore
-    from nemo_tui.store import SessionStore
+    from nemo_tui.store import SessionStore, TranscriptStore
     from nemo_tui.ui.widgets.jobs import JobsTable
 
 STYLES = Path(__file__).parent / "styles"
@@ -65,17 +68,14 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         self.clock = clock
         self.auto_connect = connect
         self.drop_poll = drop_poll
-        self.draft: Any = None
-        self.raw_draft: Any = None
-        self.transcript: Any = None
+        # the session on screen: draft, turn, retry text, transcript order (nemo_tui/session.py)
+        self.session = Session("")
+        self.transcript: TranscriptStore | None = None  # the session's file (read on open)
+        # transcript lines and the recent-sessions list are written off the event loop
+        self.writes = OrderedWriter(self._start_writes, self._write_failed)
         self.replaying = False
-        self.retry_text: str | None = None
         self.last_activity: str | None = None
-        self.show_tracks_pending = False
         self.cancel_requested = False
-        self.credits_to_chat = False
-        self.view_session: str | None = None  # the session the chat shows
-        self.deferred: list[tuple[str, str]] = []  # lines said while a reply streams
         self.edit_watch: Any = None  # edit_check.EditWatch: the composed edit awaiting its turn
         self._jobs_table: JobsTable | None = None
         self.attention = Attention(self, settings.notify)  # toasts, bell / OSC 9 when away
@@ -125,7 +125,9 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
             self.call_after_refresh(self.connect, self.settings.new_session)
 
     async def on_unmount(self) -> None:
-        """Close the HTTP client (running renders stay persisted and resume next time)."""
+        """Save what is still queued; close the HTTP client (running renders stay persisted
+        and resume next time)."""
+        self.writes.flush()
         self.versions.close()
         if self._client is None:
             return
@@ -216,15 +218,60 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         """A render finished or failed: a toast (and the bell when the terminal is away)."""
         self.attention.job_changed(msg.job)
 
+    # ---- the session model's fields, as the panes and tests read them ------------------------
+    @property
+    def draft(self) -> Draft | None:
+        """The decoded draft on screen."""
+        return self.session.draft
+
+    @draft.setter
+    def draft(self, draft: Draft | None) -> None:
+        self.session.draft = draft
+
+    @property
+    def raw_draft(self) -> Any:
+        """The draft on screen as the server sent it."""
+        return self.session.raw_draft
+
+    @raw_draft.setter
+    def raw_draft(self, raw: Any) -> None:
+        self.session.raw_draft = raw
+
+    @property
+    def retry_text(self) -> str | None:
+        """The message Ctrl+Y sends again (after a dropped stream)."""
+        return self.session.retry_text
+
+    @retry_text.setter
+    def retry_text(self, text: str | None) -> None:
+        self.session.retry_text = text
+
+    def _start_writes(self, drain: Callable[[], None]) -> None:
+        """Run the writer's queue in a thread worker."""
+        self.run_worker(drain, thread=True, group="writes", exit_on_error=False,
+                        description="saving")
+
+    def _write_failed(self, exc: OSError) -> None:
+        """A transcript or sessions write failed (in the writer's thread): say so once."""
+        from nemo_tui.store import explain_state_error
+
+        text = f"Could not save the transcript: {explain_state_error(exc, self.settings.paths.state_dir)}"
+        self.call_from_thread(self.notify, text, severity="warning", markup=False)
+
+    def _keep_version(self, session_id: str, raw: Any, message: str | None,
+                      draft: Draft | None) -> None:
+        """The session model applied a new draft: keep it as a version (off the event loop)."""
+        self.versions.record(session_id, raw, message, draft)
+
     # ---- sessions --------------------------------------------------------------------------
     def open_session_view(self, session: Any, new: bool) -> None:
         """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
         self.leave_turn()
-        self.view_session = session.session_id
+        self.session = Session(session.session_id, on_draft=self._keep_version)
         self.workers.cancel_group(self, "jobs")
-        self.session_store.set_current(self.settings.api_url, session)
+        store, url = self.session_store, self.settings.api_url
+        self.writes.submit(lambda: store.set_current(url, session))
         self.use_transcript(session.session_id)
-        self.draft = self.raw_draft = None
         self.timeline.set_draft(None)
         self.versions.store_for(session.session_id)
         log = self.chat_log
@@ -247,21 +294,20 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         """Before a session switch: stop the running turn and the timeline check, saying so
         in the session they belong to (a turn never writes into another session)."""
         self.workers.cancel_group(self, "drop-check")
-        self.retry_text = None  # Ctrl+Y must not send the old session's message to the new one
-        if not any(w.group == "chat" and not w.is_finished for w in self.workers):
-            return
-        self.cancel_requested = False
-        self.workers.cancel_group(self, "chat")
-        self.close_stream()
-        self.say("You switched session while the agent was answering, so the turn was stopped "
-                 "here. The backend may still apply the edit: reopen this session (Ctrl+O) and "
-                 "press Ctrl+R to see the timeline.", "info")
+        running = any(w.group == "chat" and not w.is_finished for w in self.workers)
+        if running:
+            self.cancel_requested = False
+            self.workers.cancel_group(self, "chat")
+            self.close_stream()
+        for line in self.session.leave(turn_running=running):
+            self.say(line.text, line.kind)
 
     def use_transcript(self, session_id: str) -> None:
         """Save the chat of ``session_id`` from now on."""
         from nemo_tui.store import TranscriptStore
 
         self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url, session_id)
+        self.session.sink = QueuedTranscript(self.transcript, self.writes)
         self.chat_log.transcript_path = self.transcript.path
 
     def load_jobs(self) -> None:
@@ -288,12 +334,17 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     def touch_session(self, **fields: str | None) -> None:
         """Record title / last message of the current session for the "reopen" list."""
         session = self.client.session
-        if session is not None:
+        if session is None:
+            return
+        store, url = self.session_store, self.settings.api_url
+
+        def touch() -> None:
             try:
-                self.session_store.touch(self.settings.api_url, session.session_id,
-                                         task_id=session.task_id, **fields)
+                store.touch(url, session.session_id, task_id=session.task_id, **fields)
             except OSError:
                 pass  # the recent list is a convenience; never interrupt the user for it
+
+        self.writes.submit(touch)
 
     # ---- chat input and intent routing -----------------------------------------------------
     def on_chat_submitted(self, msg: ChatSubmitted) -> None:
@@ -317,8 +368,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         elif intent.kind == "credits":
             self.action_credits()
         elif intent.kind == "state":
-            self.show_tracks_pending = True
-            self.fetch_state("intent")
+            self.fetch_state("intent")  # the reason says: show the tracks
         elif intent.kind == "upload":
             self.action_upload()
         else:
@@ -473,8 +523,7 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
     # ---- small helpers ---------------------------------------------------------------------
     def show_credits_line(self) -> None:
         """Fetch credits and also say them in the chat."""
-        self.credits_to_chat = True
-        self.fetch_credits()
+        self.fetch_credits(to_chat=True)
 
     def _remember_theme(self, theme: Any) -> None:
         """Save the chosen theme in config.toml (in a thread: file I/O off the event loop)."""

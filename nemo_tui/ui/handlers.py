@@ -59,8 +59,7 @@ class StudioHandlers:
         """New balance (also said in the chat when the user asked for it)."""
         self.status.set_info(credits=msg.credits)
         self.mark_ready()
-        if self.credits_to_chat:
-            self.credits_to_chat = False
+        if msg.to_chat:
             c = msg.credits
             self.say(f"Credits: {c.available} available, {c.frozen} frozen, {c.total} total.")
 
@@ -74,54 +73,24 @@ class StudioHandlers:
 
     # ---- state -----------------------------------------------------------------------------
     def on_state_fetched(self: NemoStudioApp, msg: StateFetched) -> None:
-        """Decode the draft, report the diff after a turn, refresh the timeline."""
-        from nemo_tui.diff import diff_head
-        from nemo_tui.draft import decode_draft, summarize
-
+        """Ask the session model what the reply means; say it and refresh the panes."""
         self.mark_ready()
-        if not self.shows_session(msg.session_id):
+        if not self.session.owns(msg.session_id):
             return  # asked for a session the user has left: not this view's news
         state = msg.state
-        new = decode_draft(state.draft)
-        old = self.draft
-        changed = state.draft != self.raw_draft
-        lines, more = (diff_head(old, new, MAX_DIFF_LINES) if changed and msg.reason != "open"
-                       else ([], 0))
-        if msg.reason in ("turn", "no_text", "poll", "upload") and lines:
-            head = {"no_text": "The agent changed the timeline:",
-                    "poll": "The timeline changed after the connection was lost:"}.get(
-                        msg.reason, "Timeline changes:")
-            self.say(head, "info")
-            for line in lines:
-                self.say(line, "diff")
-            if more:
-                self.say(f"… and {more} more change{'' if more == 1 else 's'} (see the "
-                         "timeline).", "diff")
-        elif msg.reason == "no_text":
-            self.say("The agent finished without a reply, and the timeline did not change.",
-                     "info")
-        elif msg.reason == "poll":
-            self.say("No change on the timeline yet.", "info")
-        if msg.reason in ("turn", "no_text") or (msg.reason == "poll" and changed):
-            self.report_edit_verdict(new, diff_shown=bool(lines))
-        self.raw_draft = state.draft
-        self.draft = new
+        news = self.session.apply_state(state.draft, msg.reason, state.task_name, msg.text)
+        for line in news.lines:
+            self.say(line.text, line.kind)
+        if msg.reason in ("turn", "no_text") or (msg.reason == "poll" and news.changed):
+            self.report_edit_verdict(news.draft, diff_shown=news.diff_shown)
         self.timeline.set_media(state.video_infos, state.generated_media)
-        if changed:  # kept as a version when it is a new draft (file work off the event loop)
-            session = state.session_id or (self.client.session.session_id
-                                           if self.client.session else "")
-            self.versions.record(session, state.draft, msg.text, new)
-        if changed or msg.reason in ("refresh", "open"):
-            self.timeline.set_draft(new)
-        # "project" is the name every session is created with: the draft's title says more
-        title = (new.title if new is not None and new.title else None) or (
-            state.task_name if state.task_name and state.task_name != "project" else None)
-        if title:
-            self.status.set_info(session=title)
-            self.touch_session(title=title)
-        if self.show_tracks_pending or msg.reason == "intent":
-            self.show_tracks_pending = False
-            self.say(summarize(new), "info")
+        if news.redraw:
+            self.timeline.set_draft(news.draft)
+        if news.title:
+            self.status.set_info(session=news.title)
+            self.touch_session(title=news.title)
+        if news.summary is not None:
+            self.say(news.summary.text, news.summary.kind)
 
     # ---- composed timeline edits: did they happen? ----------------------------------------
     def expect_edit(self: NemoStudioApp, edit: object) -> None:
@@ -155,7 +124,7 @@ class StudioHandlers:
         )
 
         ev = msg.event
-        if not self.shows_session(msg.session_id):
+        if not self.session.owns(msg.session_id):
             return  # a turn left behind by a session switch (it was stopped and said so)
         log = self.chat_log
         if isinstance(ev, TextChunk):
@@ -163,7 +132,7 @@ class StudioHandlers:
         elif isinstance(ev, TextFinal):
             log.finish_message(ev.text)
             self.record("agent", ev.text)
-            self.flush_deferred()
+            self.session.stream_closed(None)  # the lines said while it streamed come after it
             self.apply_gui_speak(ev.text)
         elif isinstance(ev, ToolCall):
             phrase = tool_phrase(ev.name)
@@ -180,12 +149,13 @@ class StudioHandlers:
             self.say("The session had expired, so a new one was started and your message "
                      "was sent there.", "info")
             self.status.set_info(session=ev.new_session.session_id)
-            self.view_session = ev.new_session.session_id
+            self.session.replaced(ev.new_session.session_id, None)
             self.use_transcript(ev.new_session.session_id)
             if msg.text:  # the message now lives in the new session: keep it in its transcript
                 self.record("user", msg.text)
         elif isinstance(ev, TurnEnd):
             self.close_stream()
+            self.session.end_turn()
             if ev.reason == "timeout":
                 limit = self.client.config.heartbeat_only_limit
                 span = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} seconds"
@@ -195,14 +165,11 @@ class StudioHandlers:
     def on_turn_dropped(self: NemoStudioApp, msg: TurnDropped) -> None:
         """The stream broke: say so, never re-send, offer a retry key, check the timeline in
         the background (the check never holds the chat: sending anything stops it)."""
-        if not self.shows_session(msg.session_id):
+        if not self.session.owns(msg.session_id):
             return
         self.close_stream()
-        first = self.drop_poll[0]
-        # msg.message already says the message was not re-sent
-        self.say(f"{msg.message} The timeline will be checked in {first:g} s; press Ctrl+Y to "
-                 "send it again.", "error")
-        self.retry_text = msg.text
+        line = self.session.drop(msg.message, msg.text, self.drop_poll[0])
+        self.say(line.text, line.kind)
         self.check_after_drop(msg.before, msg.session_id, msg.text)
 
     def apply_gui_speak(self: NemoStudioApp, text: str) -> None:
@@ -219,7 +186,7 @@ class StudioHandlers:
             elif act.kind == "refresh_state":
                 self.say("The timeline pane refreshes after this turn.", "offer")
             elif act.kind == "show_tracks":
-                self.show_tracks_pending = True
+                self.session.tracks_wanted = True
             elif act.kind == "send_edit":
                 self.say("No dragging needed: describe the change here and press Enter.",
                          "offer")
@@ -262,6 +229,7 @@ class StudioHandlers:
         worker = event.worker
         if event.state == WorkerState.CANCELLED and worker.group == "chat":
             self.close_stream()
+            self.session.end_turn("cancelled")
             self.status.set_activity("chat", None)
             if self.cancel_requested:
                 self.cancel_requested = False
@@ -297,40 +265,13 @@ class StudioHandlers:
         if self.status.info.connection != "ready":
             self.status.set_info(connection="ready")
 
-    def shows_session(self: NemoStudioApp, session_id: str | None) -> bool:
-        """Whether news about ``session_id`` belongs to the session on screen."""
-        return session_id is None or self.view_session is None or session_id == self.view_session
-
     def close_stream(self: NemoStudioApp) -> None:
-        """End the streaming reply on screen: its text so far is recorded, then the lines
-        that were said while it streamed (they are shown after it)."""
-        rest = self.chat_log.end_turn()
-        if rest:
-            self.record("agent", rest)
-        self.flush_deferred()
-
-    def flush_deferred(self: NemoStudioApp) -> None:
-        """Record the lines held back while a reply streamed (see ``record``)."""
-        held, self.deferred = self.deferred, []
-        for role, text in held:
-            self.record(role, text)
+        """End the streaming reply on screen: the model records its text so far, then the
+        lines said while it streamed (they are shown after it)."""
+        self.session.stream_closed(self.chat_log.end_turn())
 
     def record(self: NemoStudioApp, role: str, text: str) -> None:
-        """Save a line to the session's transcript (flushed per message).
-
-        While a reply streams, its live text sits above anything said meanwhile (a refused
-        message, an error): such lines are held back and recorded after the reply, so the
-        transcript keeps the order shown live.
-        """
-        if role != "agent" and self.chat_log.streaming:
-            self.deferred.append((role, text))
-            return
-        if self.transcript is not None and not self.replaying:
-            try:
-                self.transcript.append(role, text)
-            except OSError as exc:
-                from nemo_tui.store import explain_state_error
-
-                self.notify(f"Could not save the transcript: "
-                            f"{explain_state_error(exc, self.settings.paths.state_dir)}",
-                            severity="warning", markup=False)
+        """Save a line to the session's transcript (off the event loop, in order; while a
+        reply streams, held until it ends: the transcript keeps the order shown live)."""
+        if not self.replaying:
+            self.session.record(role, text, streaming=self.chat_log.streaming)  # type: ignore[arg-type]

@@ -23,9 +23,10 @@ class Connected(Message):
 
 @dataclass
 class CreditsUpdated(Message):
-    """A fresh credit balance arrived."""
+    """A fresh credit balance arrived (``to_chat``: the user asked; say it in the chat too)."""
 
     credits: Credits
+    to_chat: bool = False
 
 
 @dataclass

@@ -108,9 +108,9 @@ class StudioWorkers:
             self.post_message(Activity("state", None))
 
     @work(exclusive=True, group="credits", exit_on_error=False, description="fetching credits")
-    async def fetch_credits(self) -> None:
-        """Fetch the credit balance."""
-        self.post_message(CreditsUpdated(await self.client.credits()))
+    async def fetch_credits(self, to_chat: bool = False) -> None:
+        """Fetch the credit balance (``to_chat``: also say it in the chat)."""
+        self.post_message(CreditsUpdated(await self.client.credits(), to_chat))
 
     def _session_id(self) -> str | None:
         """The id of the client's current session (None before there is one)."""
