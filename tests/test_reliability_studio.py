@@ -55,6 +55,9 @@ class StudioRow:
     expect: list[tuple[str, str]] = field(default_factory=list)  # (line kind, words)
     sends: int | None = None  # /run_sse requests this row makes
     job: tuple[str, str] | None = None  # (status, words of its error) of the last job update
+    # client deadlines for this row only (a 5 MB event takes a while to arrive and parse on a
+    # loaded machine: the shrunk "nothing but heartbeats" limit must not end the turn)
+    config: dict[str, float] = field(default_factory=dict)
 
 
 CHAT_ROWS = [
@@ -93,7 +96,9 @@ CHAT_ROWS = [
               expect=[("error", "HTTP 503")], sends=1),
     StudioRow("5mb-event-and-bad-lines", [{"endpoint": "run_sse", "stream": "huge_event"},
                                           {"endpoint": "run_sse", "stream": "malformed_lines"}],
-              expect=[("agent", "")], sends=1),
+              expect=[("agent", "")], sends=1,
+              config={"still_working_after": 60, "heartbeat_only_limit": 60,
+                      "stream_read_timeout": 60}),
 ]
 
 
@@ -111,11 +116,16 @@ async def test_studio_fault_rows(backend, tmp_path):
             previous = app.transcript
             sends = run_sse_count(backend)
             backend.add_faults(row.faults)
+            saved = {k: getattr(app.client.config, k) for k in row.config}
+            for key, value in row.config.items():
+                setattr(app.client.config, key, value)
             if row.text is not None:
                 await say(pilot, row.text)
             else:
                 getattr(app, f"action_{row.action}")()
             await settle(pilot)
+            for key, value in saved.items():
+                setattr(app.client.config, key, value)
             new = list(zip(kinds(app)[before:], app.chat_log.lines(None)[before:], strict=True))
             for kind, words in row.expect:
                 assert any(k == kind and words in t for k, t in new), (row.id, new)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_ui_support import (  # noqa: F401 - fixtures are used by name
@@ -116,10 +118,19 @@ async def test_job_keys_copy_download_again_and_forget(backend, tmp_path):
         assert JobStore(app.settings.paths).get(first.id) is None
 
 
-async def test_cancel_a_running_job(backend, tmp_path):
+async def _render_until_cancelled(draft: dict, out_path: Path, *, media_dir: Path,
+                                  progress: Any, scale: float = 1.0,
+                                  cancel: asyncio.Event | None = None) -> None:
+    """A render that runs until it is cancelled (so a cancel can never come too late)."""
+    progress(0.1)
+    assert cancel is not None
+    await cancel.wait()
+
+
+async def test_cancel_a_running_job(make_local_backend, tmp_path):
     """x on a running job asks the server to cancel; the row and the stored job end cancelled."""
-    backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 10,
-                         "times": 3}])
+    backend = make_local_backend(agent_options={"generation_cost": 10, "edit_cost": 5},
+                                 render_options={"render_fn": _render_until_cancelled})
     app = make_studio(backend.url, tmp_path, poll_interval=0.3)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
