@@ -1,7 +1,9 @@
 """Render jobs: persisted records and the polling watcher shared by the CLI and the studio.
 
 A render belongs to the token: a client that forgets a job id orphans it, so every job is kept
-in `<state>/jobs.json` (0600, written atomically on every change) until the user forgets it.
+in `<state>/jobs.json` (0600, written atomically) until the user forgets it. A change that matters
+for resuming (status, URL, file) is written at once; progress-only changes are coalesced
+(nemo_tui.job_writes).
 No Textual, no Rich.
 """
 
@@ -125,13 +127,27 @@ _JOB_FIELDS = tuple(f.name for f in fields(RenderJob))
 
 
 class JobStore:
-    """All render jobs of all sessions and API URLs, in one JSON file."""
+    """All render jobs of all sessions and API URLs, in one JSON file.
+
+    `upsert` writes at once (durably); `defer` keeps a progress-only change to be written with
+    others within nemo_tui.job_writes.COALESCE_SECONDS. Each write merges with what other
+    processes wrote meanwhile, under a file lock; reads in this process see waiting changes.
+    """
 
     def __init__(self, paths: AppPaths) -> None:
         """Bind to `<state>/jobs.json`; read lazily."""
+        from nemo_tui.job_writes import writes_for
+
         self.path = paths.state_dir / "jobs.json"
         self.warning: str | None = None
         """Set when a corrupt file was set aside; the caller may show it once."""
+        # one per file in this process, so every JobStore of it sees the same waiting changes
+        self._writes = writes_for(str(self.path), self._merge)
+
+    @property
+    def writes(self) -> int:
+        """Writes of the file made in this process (all JobStores of it together)."""
+        return self._writes.writes
 
     def _read(self) -> list[RenderJob]:
         """Read the file; a corrupt file is kept as `.corrupt` and the store starts empty."""
@@ -157,40 +173,59 @@ class JobStore:
         """Replace the file atomically."""
         write_json(self.path, {"version": 1, "jobs": [j.to_dict() for j in jobs]})
 
-    def load(self) -> list[RenderJob]:
-        """All jobs, oldest first."""
+    def _merge(self, changed: dict[str, RenderJob]) -> None:
+        """One read-modify-write storing `changed` over what is in the file (by job id)."""
         with file_lock(self.path):
-            return self._read()
+            jobs = self._read()
+            for i, old in enumerate(jobs):
+                if old.id in changed:
+                    jobs[i] = changed.pop(old.id)
+            jobs.extend(changed.values())
+            self._write(jobs)
+
+    def load(self) -> list[RenderJob]:
+        """All jobs, oldest first (with the changes of this process still waiting)."""
+        with file_lock(self.path):
+            jobs = self._read()
+        waiting = self._writes.pending()
+        if waiting:
+            jobs = [replace(waiting.pop(j.id)) if j.id in waiting else j for j in jobs]
+            jobs.extend(replace(j) for j in waiting.values())
+        return jobs
 
     def get(self, job_id: str) -> RenderJob | None:
         """One job by id."""
         return next((j for j in self.load() if j.id == job_id), None)
 
     def save(self, jobs: list[RenderJob]) -> None:
-        """Replace the whole list."""
-        with file_lock(self.path):
+        """Replace the whole list (waiting changes are dropped: `jobs` is the truth)."""
+        with self._writes.locked(), file_lock(self.path):
+            self._writes.discard()
             self._write(jobs)
 
     def upsert(self, job: RenderJob) -> None:
-        """Insert or replace one job (merged with what other processes wrote meanwhile)."""
-        with file_lock(self.path):
-            jobs = self._read()
-            for i, old in enumerate(jobs):
-                if old.id == job.id:
-                    jobs[i] = replace(job)
-                    break
-            else:
-                jobs.append(replace(job))
-            self._write(jobs)
+        """Insert or replace one job now, durably (with every waiting change of this process)."""
+        self._writes.write_now(job.id, replace(job))
+
+    def defer(self, job: RenderJob) -> None:
+        """Insert or replace one job within COALESCE_SECONDS (a progress-only change)."""
+        self._writes.defer(job.id, replace(job))
+
+    def flush(self) -> None:
+        """Write every waiting change now (on quit and at exit)."""
+        self._writes.flush()
 
     def forget(self, job_id: str) -> bool:
         """Remove one job; True if it was there."""
-        with file_lock(self.path):
-            jobs = self._read()
-            kept = [j for j in jobs if j.id != job_id]
-            if len(kept) != len(jobs):
-                self._write(kept)
-            return len(kept) != len(jobs)
+        with self._writes.locked():
+            waiting = job_id in self._writes.pending()
+            self._writes.discard(job_id)  # a later coalesced write must not bring it back
+            with file_lock(self.path):
+                jobs = self._read()
+                kept = [j for j in jobs if j.id != job_id]
+                if len(kept) != len(jobs):
+                    self._write(kept)
+            return waiting or len(kept) != len(jobs)
 
 
 def next_poll_delay(delay: float, interval: float, changed: bool) -> float:
@@ -241,7 +276,10 @@ async def watch_job(
     output_dir: Path | None = None,
     max_errors: int | None = None,
 ) -> RenderJob:
-    """Poll `job` until it finishes, persisting every change, then download the file.
+    """Poll `job` until it finishes, persisting it, then download the file.
+
+    A change of status or URL, and every download step, is written before `on_update` sees it;
+    a progress-only change (or a retry's error text) is coalesced (`JobStore.defer`).
 
     Polling is adaptive: `interval` is the base. Each reply that changes nothing (same status,
     progress, URL and error) makes the next pause ×1.5 longer, up to min(10 s, 10 × interval)
@@ -253,10 +291,13 @@ async def watch_job(
     An unknown id (404) ends the watch with status "lost". Cancel the task to stop watching:
     the job stays stored and can be watched again later.
     """
-    async def changed() -> None:
+    async def changed(durable: bool = True) -> None:
         job.updated_at = now_iso()
-        # the write fsyncs: keep it off the event loop (the studio shares it)
-        await asyncio.to_thread(store.upsert, replace(job))
+        if durable:
+            # the write fsyncs: keep it off the event loop (the studio shares it)
+            await asyncio.to_thread(store.upsert, replace(job))
+        else:  # progress or a retry's text only: written with others, by one timer thread
+            store.defer(job)
         if on_update is not None:
             on_update(job)
 
@@ -281,16 +322,17 @@ async def watch_job(
             failures += 1
             pause = _failure_pause(exc, failures, interval)
             job.error = _retry_words(exc, pause)
-            await changed()
+            await changed(durable=False)
             if max_errors is not None and failures >= max_errors:
                 raise
             await asyncio.sleep(pause)
             continue
         had_error = failures > 0
         failures = 0
+        kept = (job.status, job.url)
         news = _apply_status(job, status) or had_error
         if news:
-            await changed()
+            await changed(durable=(job.status, job.url) != kept)
         delay = next_poll_delay(delay, interval, news)
         if not job.finished:
             pause = delay * (1.0 + JITTER * (2.0 * random.random() - 1.0))

@@ -129,6 +129,11 @@ class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
         and resume next time)."""
         self.writes.flush()
         self.versions.close()
+        if self._job_store is not None:
+            try:  # progress still waiting to be coalesced (nemo_tui.job_writes)
+                self._job_store.flush()
+            except OSError:  # unwritable state dir: already reported; quitting goes on
+                self.log.warning("writing the last job changes failed")
         if self._client is None:
             return
         try:
