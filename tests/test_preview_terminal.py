@@ -121,7 +121,7 @@ def test_preview_libraries_stay_off_the_start_up_path():
     import subprocess
     import sys
 
-    code = ("import sys, nemo_tui.ui.app, nemo_tui.preview.terminal, nemo_tui.ui.job_actions; "
+    code = ("import sys, nemo_tui.ui.app, nemo_tui.preview.terminal, nemo_tui.ui.widgets.jobs; "
             "print([m for m in ('av', 'PIL', 'textual_image') if m in sys.modules])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)

@@ -18,7 +18,6 @@ from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.draft_versions import StudioVersions
 from nemo_tui.ui.handlers import StudioHandlers
-from nemo_tui.ui.job_actions import JobActions
 from nemo_tui.ui.messages import Activity, ChatSubmitted, JobChanged
 from nemo_tui.ui.palette import StudioCommands
 from nemo_tui.ui.turn_clock import TurnClock
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 
 
-class NemoStudioApp(StudioHandlers, JobActions, StudioWorkers, App[int]):
+class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
     """nemo-tui: chat, timeline and render jobs in one keyboard-driven screen."""
 
     TITLE = "nemo-tui"

@@ -248,7 +248,7 @@ def timeline_bindings() -> list[Binding]:
 
 
 def jobs_bindings() -> list[Binding]:
-    """Bindings for the jobs table (scope "jobs"); they call the App's job actions.
+    """Bindings for the jobs table (scope "jobs"); they call the table's own job actions.
 
     A letter key works in both cases, as help and README show it upper case (``D``: d, or
     Shift+D — reported as "D", or as "shift+d" with the kitty keyboard protocol); the footer
@@ -257,7 +257,7 @@ def jobs_bindings() -> list[Binding]:
     import dataclasses
 
     out: list[Binding] = []
-    for binding in scope_bindings("jobs"):
+    for binding in scope_bindings("jobs", namespace=""):
         key = binding.key
         if len(key) == 1 and key.isalpha():
             out.append(dataclasses.replace(binding, key_display=key_display(key)))

@@ -20,9 +20,13 @@ class StudioCommands(Provider):
                 for a in ACTIONS if a.palette]
 
     def _run(self, action: str) -> Any:
-        """A callback running ``action`` where it lives (timeline actions: on the pane)."""
-        namespace = getattr(self.app, "timeline", None) if action.startswith("timeline_") \
-            else None
+        """A callback running ``action`` where it lives (timeline actions: on the pane; job
+        actions: on the jobs table)."""
+        namespace = None
+        if action.startswith("timeline_"):
+            namespace = getattr(self.app, "timeline", None)
+        elif action.startswith("job_"):
+            namespace = getattr(self.app, "jobs_table", None)
         return partial(self.app.run_action, action, namespace)
 
     async def discover(self) -> Hits:

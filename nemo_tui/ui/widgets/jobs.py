@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.binding import BindingType
@@ -13,6 +14,9 @@ from textual.widgets import DataTable
 
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.commands import jobs_bindings
+
+if TYPE_CHECKING:
+    from nemo_tui.ui.app import NemoStudioApp
 
 #: Statuses after which nothing more happens (mirrors nemo_tui.jobs.FINISHED without importing
 #: it: this module is on the first screen's import path).
@@ -108,7 +112,10 @@ def grouped(jobs: Iterable[Any]) -> list[Any]:
 
 
 class JobsTable(DataTable):
-    """Render jobs; rows keyed by job id. Keys act on the selected job."""
+    """Render jobs; rows keyed by job id. Keys act on the selected job (the actions live here;
+    the workers that watch and cancel renders are the App's)."""
+
+    app: NemoStudioApp  # type: ignore[assignment] - only ever mounted in the studio
 
     BINDINGS: ClassVar[list[BindingType]] = jobs_bindings()
     COMPONENT_CLASSES: ClassVar[set[str]] = {"jobs--completed", "jobs--failed", "jobs--running"}
@@ -287,3 +294,76 @@ class JobsTable(DataTable):
         for job in self.running():
             if job.id in self.rows:
                 self.update_cell(job.id, col, self._cells(job)[index])
+
+    # ---- actions on the selected job (keys here; palette entries reach them through the App) --
+    def selected_or_hint(self) -> Any | None:
+        """The job under the cursor, or None with a hint."""
+        job = self.selected_job()
+        if job is None:
+            self.app.notify("No job selected: F4 focuses the jobs table.", markup=False)
+        return job
+
+    def action_job_download(self) -> None:
+        """Download the selected job's video again (or watch it again if its watch stopped)."""
+        job = self.selected_or_hint()
+        if job is None:
+            return
+        app = self.app
+        if job.status != "completed":
+            watched = any(w.name == f"job:{job.id}" and not w.is_finished for w in app.workers)
+            if job.finished or watched:
+                app.notify("This job has not completed yet.", markup=False)
+            else:  # its watch stopped (an error it could not poll through): start it again
+                app.notify(f"Watching job {job.id} again.", markup=False)
+                app.watch(job)
+            return
+        app.watch(self.replace_job(job, path=None, download_progress=None))
+
+    def action_job_copy(self) -> None:
+        """Copy the selected job's path or URL to the clipboard (OSC 52)."""
+        job = self.selected_or_hint()
+        if job is None:
+            return
+        what = job.path or job.url
+        if not what:
+            self.app.notify("This job has no file or URL yet.", markup=False)
+            return
+        self.app.copy_to_clipboard(what)
+        self.app.notify(f"Copied: {safe_line(what, max_len=120)}", markup=False)
+
+    def action_job_cancel(self) -> None:
+        """Cancel the selected render."""
+        job = self.selected_or_hint()
+        if job is not None and not job.finished:
+            self.app.cancel_job(job)
+
+    def action_job_forget(self) -> None:
+        """Forget the selected job (stops watching it; the server keeps it)."""
+        job = self.selected_or_hint()
+        if job is None:
+            return
+        for w in list(self.app.workers):
+            if w.name == f"job:{job.id}":
+                w.cancel()
+        self.app.job_store.forget(job.id)
+        self.forget(job.id)
+
+    def action_job_preview(self) -> None:
+        """Open the selected job's downloaded video in the Preview screen."""
+        job = self.selected_or_hint()
+        if job is None:
+            return
+        if not job.path:
+            self.app.notify("This job's video is not downloaded yet: nothing to preview.",
+                            markup=False)
+            return
+        from nemo_tui.ui.screens.preview import open_preview
+
+        open_preview(self.app, job.path, title=job.id)
+
+    def replace_job(self, job: Any, **changes: Any) -> Any:
+        """A changed copy of a job, stored and shown."""
+        job = dataclasses.replace(job, **changes)
+        self.app.job_store.upsert(job)
+        self.upsert(job)
+        return job
