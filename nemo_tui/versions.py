@@ -75,7 +75,7 @@ def _dumps(obj: Any, sort_keys: bool) -> str:
     return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=True)
 
 
-def draft_identity(raw: dict[str, Any], *, between: Callable[[], object] | None = None
+def draft_identity(raw: dict[str, Any] | str, *, between: Callable[[], object] | None = None
                    ) -> tuple[str, bytes]:
     """A draft's digest and the bytes it is stored as: its JSON exactly as received (key order
     kept; ASCII, so lone surrogates and control characters survive the round trip). One
@@ -145,7 +145,7 @@ def one_line_diff(version: Version) -> str:
     return version.diff[0] + (f" (+{more} more)" if more else "")
 
 
-def make_version(number: int, raw: dict[str, Any], digest: str, *, created_at: str,
+def make_version(number: int, raw: dict[str, Any] | str, digest: str, *, created_at: str,
                  message: str | None, previous: Draft | None,
                  decoded: Draft | None = None) -> Version:
     """Version ``number`` of ``raw`` (``decoded``: the same draft already decoded), diffed

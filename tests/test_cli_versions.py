@@ -23,6 +23,7 @@ def cli(make_local_backend):
     def call(*args: str, env: dict[str, str] | None = None):
         return run(*args, env={"NEMO_API_URL": backend.url, **(env or {})})
 
+    call.backend = backend
     return call
 
 
@@ -34,8 +35,11 @@ def versions_json(cli) -> list[dict]:
 
 def test_generate_edit_twice_then_export_version_1(cli, tmp_path):
     """Three versions, listed by `versions`; version 1 renders the first (10-second) draft."""
+    first_draft = None
     for message in (GENERATE, *EDITS):
         assert cli("ask", message).returncode == 0
+        if first_draft is None:  # what the backend said the draft was after the first turn
+            first_draft = json.loads(cli("state", "--json").stdout)["draft"]
     versions = versions_json(cli)
     assert [v["number"] for v in versions] == [1, 2, 3]
     assert [v["message"] for v in versions] == [GENERATE, *EDITS]
@@ -56,6 +60,8 @@ def test_generate_edit_twice_then_export_version_1(cli, tmp_path):
                env=FAST_POLLS)
     assert proc.returncode == 0, proc.stderr
     first = probe_media(Path(proc.stdout.strip()))["duration"]
+    [body] = [r["json"] for r in cli.backend.requests() if r.get("endpoint") == "render_start"]
+    assert json.dumps(body["draft"]) == json.dumps(first_draft)  # exactly as received then
     proc = cli("export", "--wait", "--output", str(tmp_path / "now"), env=FAST_POLLS)
     assert proc.returncode == 0, proc.stderr
     current = probe_media(Path(proc.stdout.strip()))["duration"]

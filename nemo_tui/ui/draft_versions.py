@@ -95,7 +95,7 @@ class StudioVersions:
         finally:
             self._say_warning(store)
 
-    async def draft(self, number: int) -> tuple[Version, dict[str, Any]]:
+    async def draft(self, number: int) -> tuple[Version, dict[str, Any] | str]:
         """Version ``number`` and its draft as received (VersionError when not available)."""
         from nemo_tui.version_store import NoSuchVersion
 
