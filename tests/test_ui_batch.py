@@ -162,3 +162,21 @@ def test_no_two_actions_of_a_scope_share_a_key():
 
     keys = Counter((a.scope, k.strip()) for a in ACTIONS for k in a.key.split(","))
     assert [k for k, n in keys.items() if n > 1] == []
+
+
+@pytest.mark.timeout(120)
+async def test_studio_downloads_are_named_from_the_session_title(backend, tmp_path):
+    from test_ui_support import say
+
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, "make a 2 second video of a forest")
+        await settle(pilot)
+        await say(pilot, "change the title to Night/Lights")
+        await settle(pilot)
+        for _ in range(2):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        names = sorted(Path(j.path).name for j in app.jobs_table.jobs.values())
+        assert names == ["Night Lights (2).mp4", "Night Lights.mp4"]  # "/" is no separator
