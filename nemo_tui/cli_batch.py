@@ -59,8 +59,9 @@ async def run_batch_command(args: Any, settings: Settings, output: Output,
     if output.json_mode:
         output.json({"done": done, "failed": failed, "skipped": skipped})
     else:
+        width = max((len(safe_line(r.name, max_len=60)) for r in result.reports), default=0)
         for r in result.reports:
-            output.out(f"{r.status:<8} {safe_line(r.name, max_len=60)}  "
+            output.out(f"{r.status:<8} {safe_line(r.name, max_len=60):<{width}}  "
                        f"{safe_line(r.path or r.error or '', max_len=300)}")
         if failed or skipped:
             output.err(f"{done} done, {failed} failed, {skipped} skipped. Fix what the messages "
