@@ -49,9 +49,13 @@ class BatchJobsFeed:
         from nemo_tui.jobs import JobStore
 
         api_url = self.app.settings.api_url
+        try:  # a copy: the table lives on the loop's thread (a resize mid-copy: show all)
+            shown = dict(self.app.jobs_table.jobs)
+        except RuntimeError:
+            shown = {}
         for job in JobStore(self.app.settings.paths).load():
-            if job.batch and job.api_url == api_url:
-                self.app.post_message(JobChanged(job))
+            if job.batch and job.api_url == api_url and shown.get(job.id) != job:
+                self.app.post_message(JobChanged(job))  # only what changed is repainted
 
 
 def pick_batch_file(app: NemoStudioApp) -> None:
