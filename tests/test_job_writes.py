@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,12 +41,18 @@ def on_disk(store: JobStore) -> dict[str, dict]:
     return {j["id"]: j for j in data["jobs"]}
 
 
-def test_progress_updates_in_the_window_make_one_write(long_window):
+def stored_jobs(*progress: int) -> tuple[JobStore, list[RenderJob]]:
+    """A store holding one processing job per `progress` value (render_1, render_2, …)."""
     store = JobStore(AppPaths.default())
-    job = RenderJob("render_1", API, "s", status="processing", progress=0)
-    other = RenderJob("render_2", API, "s", status="processing", progress=0)
-    store.upsert(job)
-    store.upsert(other)
+    jobs = [RenderJob(f"render_{i}", API, "s", status="processing", progress=pct)
+            for i, pct in enumerate(progress, 1)]
+    for job in jobs:
+        store.upsert(job)
+    return store, jobs
+
+
+def test_progress_updates_in_the_window_make_one_write(long_window):
+    store, (job, other) = stored_jobs(0, 0)
     assert store.writes == 2
     for pct in range(1, 31):
         job.progress = other.progress = pct
@@ -64,30 +71,17 @@ def test_progress_updates_in_the_window_make_one_write(long_window):
 
 def test_the_timer_writes_waiting_progress(monkeypatch):
     monkeypatch.setattr(job_writes, "COALESCE_SECONDS", 0.05)
-    store = JobStore(AppPaths.default())
-    job = RenderJob("render_1", API, "s", status="processing", progress=5)
-    store.upsert(job)
+    store, [job] = stored_jobs(5)
     job.progress = 60
     store.defer(job)
-    done = threading.Event()
-
-    def check() -> None:  # a condition with a deadline, not a sleep
-        while not done.is_set() and on_disk(store)["render_1"]["progress"] != 60:
-            done.wait(0.02)
-
-    waiter = threading.Thread(target=check)
-    waiter.start()
-    waiter.join(timeout=30)
-    done.set()
+    deadline = time.monotonic() + 30  # a condition with a deadline, not a fixed sleep
+    while store.writes < 2 and time.monotonic() < deadline:  # counted after the replace
+        time.sleep(0.02)
     assert on_disk(store)["render_1"]["progress"] == 60 and store.writes == 2
 
 
 def test_a_transition_takes_waiting_progress_along_and_is_never_undone(long_window):
-    store = JobStore(AppPaths.default())
-    job = RenderJob("render_1", API, "s", status="processing", progress=10)
-    late = RenderJob("render_2", API, "s", status="processing", progress=10)
-    store.upsert(job)
-    store.upsert(late)
+    store, (job, late) = stored_jobs(10, 10)
     job.progress = late.progress = 50
     store.defer(job)
     store.defer(late)
@@ -101,9 +95,7 @@ def test_a_transition_takes_waiting_progress_along_and_is_never_undone(long_wind
 
 
 def test_forget_drops_waiting_changes_so_a_flush_does_not_bring_the_job_back(long_window):
-    store = JobStore(AppPaths.default())
-    job = RenderJob("render_1", API, "s", status="processing", progress=10)
-    store.upsert(job)
+    store, [job] = stored_jobs(10)
     job.progress = 70
     store.defer(job)
     assert store.forget("render_1") is True
@@ -113,9 +105,7 @@ def test_forget_drops_waiting_changes_so_a_flush_does_not_bring_the_job_back(lon
 
 def test_waiting_progress_merges_with_another_process_writes(long_window):
     """A CLI run adds a job while the studio's progress waits: both survive the flush."""
-    store = JobStore(AppPaths.default())
-    job = RenderJob("render_1", API, "s", status="processing", progress=10)
-    store.upsert(job)
+    store, [job] = stored_jobs(10)
     job.progress = 80
     store.defer(job)
     script = textwrap.dedent(f"""
