@@ -116,3 +116,26 @@ def test_turns_drops_switches_and_replacement():
     r = Session("old", sink=sink)
     r.replaced("new", "the message")
     assert r.session_id == "new" and sink.lines == [("user", "the message")]
+
+
+def test_the_model_imports_no_textual_rich_or_httpx():
+    """The session model is pure: importing it loads no Textual, Rich or httpx."""
+    import subprocess
+    import sys
+
+    code = ("import sys, nemo_tui.session; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'rich', 'httpx'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.strip()
+    assert out == "[]", out
+
+
+def test_the_app_has_no_handler_or_job_mixins():
+    """The App's bases are Textual's plus the workers (kept as they are): the handlers are
+    functions named on the class, the job actions live on the jobs table."""
+    from nemo_tui.ui.app import NemoStudioApp
+    from nemo_tui.ui.workers import StudioWorkers
+
+    ours = [c for c in NemoStudioApp.__mro__[1:] if c.__module__.startswith("nemo_tui")]
+    assert ours == [StudioWorkers]
+    assert "on_state_fetched" in NemoStudioApp.__dict__

@@ -1,4 +1,5 @@
-"""The studio App: composition, key bindings and wiring (the logic lives in workers/handlers)."""
+"""The studio App: composition, key bindings and wiring (decisions live in the session model,
+nemo_tui/session.py; display in ui/handlers.py; I/O in ui/workers.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
 from nemo_tui.session import Session
+from nemo_tui.ui import handlers
 from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.draft_versions import StudioVersions
-from nemo_tui.ui.handlers import StudioHandlers
 from nemo_tui.ui.messages import Activity, ChatSubmitted, JobChanged
 from nemo_tui.ui.palette import StudioCommands
 from nemo_tui.ui.turn_clock import TurnClock
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 
 
-class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
+class NemoStudioApp(StudioWorkers, App[int]):
     """nemo-tui: chat, timeline and render jobs in one keyboard-driven screen."""
 
     TITLE = "nemo-tui"
@@ -49,6 +50,29 @@ class NemoStudioApp(StudioHandlers, StudioWorkers, App[int]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
     # below 18 rows the timeline and jobs panes give way: the chat input must stay on screen
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (18, "-tall")]
+
+    # What each worker message does to the panes (ui/handlers.py: functions of the App, asking
+    # the session model); Textual finds them here by name.
+    on_connected = handlers.on_connected
+    on_session_opened = handlers.on_session_opened
+    on_credits_updated = handlers.on_credits_updated
+    on_activity = handlers.on_activity
+    on_chat_notice = handlers.on_chat_notice
+    on_state_fetched = handlers.on_state_fetched
+    on_turn_event_arrived = handlers.on_turn_event_arrived
+    on_turn_dropped = handlers.on_turn_dropped
+    on_job_changed = handlers.on_job_changed
+    on_upload_progress = handlers.on_upload_progress
+    on_upload_finished = handlers.on_upload_finished
+    on_worker_state_changed = handlers.on_worker_state_changed
+    # helpers the handlers, screens and widgets use
+    expect_edit = handlers.expect_edit
+    report_edit_verdict = handlers.report_edit_verdict
+    apply_gui_speak = handlers.apply_gui_speak
+    say = handlers.say
+    mark_ready = handlers.mark_ready
+    close_stream = handlers.close_stream
+    record = handlers.record
 
     def __init__(self, settings: Settings, *, client: NemoClient | None = None,
                  client_factory: Callable[[Settings], NemoClient] | None = None,
