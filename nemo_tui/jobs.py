@@ -228,14 +228,15 @@ class JobStore:
             return waiting or len(kept) != len(jobs)
 
 
-def next_poll_delay(delay: float, interval: float, changed: bool) -> float:
+def next_poll_delay(delay: float, interval: float, changed: bool,
+                    idle_max: float = IDLE_MAX) -> float:
     """The interval before the next poll: the base after a change, else ×IDLE_GROWTH, capped.
 
-    The cap is min(IDLE_MAX, IDLE_MAX_FACTOR × interval), but never below `interval` itself.
+    The cap is min(idle_max, IDLE_MAX_FACTOR × interval), but never below `interval` itself.
     """
     if changed:
         return interval
-    cap = max(interval, min(IDLE_MAX, IDLE_MAX_FACTOR * interval))
+    cap = max(interval, min(idle_max, IDLE_MAX_FACTOR * interval))
     return min(delay * IDLE_GROWTH, cap)
 
 
@@ -275,6 +276,7 @@ async def watch_job(
     download: bool = True,
     output_dir: Path | None = None,
     max_errors: int | None = None,
+    idle_max: float = IDLE_MAX,
 ) -> RenderJob:
     """Poll `job` until it finishes, persisting it, then download the file.
 
@@ -282,7 +284,7 @@ async def watch_job(
     a progress-only change (or a retry's error text) is coalesced (`JobStore.defer`).
 
     Polling is adaptive: `interval` is the base. Each reply that changes nothing (same status,
-    progress, URL and error) makes the next pause ×1.5 longer, up to min(10 s, 10 × interval)
+    progress, URL and error) makes the next pause ×1.5 longer, up to min(`idle_max` (10 s), 10 × interval)
     (never below `interval`); any change brings it back to `interval`. Each pause is jittered
     by ±15% so jobs started together don't poll in lockstep, and it ends early when this client
     cancels the render (`NemoClient.pause_polling`), so the cancel shows at once.
@@ -333,7 +335,7 @@ async def watch_job(
         news = _apply_status(job, status) or had_error
         if news:
             await changed(durable=(job.status, job.url) != kept)
-        delay = next_poll_delay(delay, interval, news)
+        delay = next_poll_delay(delay, interval, news, idle_max)
         if not job.finished:
             pause = delay * (1.0 + JITTER * (2.0 * random.random() - 1.0))
             if await client.pause_polling(job.id, pause):

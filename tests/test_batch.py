@@ -434,3 +434,15 @@ def test_a_replaced_session_is_the_one_recorded(local_backend, tmp_path, capsys)
     [(session, _text)] = prompts_sent(local_backend)
     assert lines[0]["session_id"] == session
     assert _state_items(batch)["sea"]["session_id"] == session
+
+
+def test_a_queued_batch_render_is_polled_at_most_two_intervals_apart():
+    """A render waiting behind others changes nothing for a while; its watcher must not sleep
+    through its end (the default idle growth reaches 10 s)."""
+    from nemo_tui.batch.runner import BATCH_IDLE_MAX_FACTOR
+    from nemo_tui.jobs import next_poll_delay
+
+    delay = 1.0
+    for _ in range(20):
+        delay = next_poll_delay(delay, 1.0, False, idle_max=BATCH_IDLE_MAX_FACTOR * 1.0)
+    assert delay == 2.0

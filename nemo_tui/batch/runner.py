@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from nemo_tui.batch.spec import BatchItem, BatchSpec
     from nemo_tui.jobs import JobStore, RenderJob
 
+#: a batch render's watcher polls at most this many base intervals apart (2 s on loopback)
+BATCH_IDLE_MAX_FACTOR = 2.0
 NO_CREDITS_SKIP = "Not started: the credits ran out. Top up, then run the batch again."
 
 
@@ -343,8 +345,11 @@ class BatchRunner:
             rec.progress = j.download_progress if downloading else j.progress
             self._report(item, rec)
 
+        # a render queued behind the others changes nothing for a while: with the default
+        # idle growth (up to 10 s) its watcher would sleep through its start and its end
         done = await watch_job(client, job, self.jobs, interval=self.poll_interval,
-                               on_update=update, output_dir=self.output_dir, max_errors=8)
+                               on_update=update, output_dir=self.output_dir, max_errors=8,
+                               idle_max=BATCH_IDLE_MAX_FACTOR * self.poll_interval)
         if done.status != "completed" or done.path is None:
             rec.render_id, rec.render_posted = None, False  # a retry renders again
             raise ItemFailed(f"The render {done.status}: {done.error or 'no reason given'}")
