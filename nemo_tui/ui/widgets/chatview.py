@@ -105,6 +105,8 @@ class ChatView(ChatLog):
         self._current = None
         self.tool_lines = []
         self._leave()
+        for bar in self._bars():  # its query and count were about the other session's log
+            bar.hide()
         super().clear_log()
 
     def texts(self) -> list[str]:
@@ -304,14 +306,20 @@ class ChatView(ChatLog):
         self._move(1, True)
 
     def action_leave_selection(self) -> None:
-        """Leave selection mode."""
+        """Leave selection mode; else close the find bar left open by Enter."""
+        if not self.selecting:
+            for bar in self._bars():
+                bar.close()
+            return
         self._leave()
         self.repaint_marks()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Selection keys only while selecting (Esc otherwise cancels the turn); n/N only
-        while there are matches."""
-        if action in ("extend_up", "extend_down", "leave_selection"):
+        """Selection keys only while selecting (Esc also while the find bar is open; otherwise
+        it cancels the turn); n/N only while there are matches."""
+        if action == "leave_selection":
+            return self.selecting or any(bar.is_open for bar in self._bars())
+        if action in ("extend_up", "extend_down"):
             return self.selecting
         if action in ("find_next", "find_prev"):
             return bool(self.search.total)

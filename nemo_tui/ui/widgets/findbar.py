@@ -66,12 +66,21 @@ class FindBar(Horizontal):
         if inp.value:
             inp.select_all()
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the bar shows."""
+        return self.has_class("-open")
+
     def close(self) -> None:
         """Hide the bar, end the search, give the log the focus."""
+        self.hide()
+        self.log_view.focus()
+
+    def hide(self) -> None:
+        """Hide the bar and end the search, focus left where it is (a session switch)."""
         self.remove_class("-open")
         self.log_view.end_search()
         self.show_count("")
-        self.log_view.focus()
 
     def show_count(self, count: str) -> None:
         """``3/17`` (``no match`` for none)."""
