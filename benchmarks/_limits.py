@@ -14,18 +14,16 @@ _CHAT_VIEW = (
 
 LIMITS: dict[str, str] = {
     "batch.ratio": (
-        "machine load, not the batch runner: this run shared the 2 cores with other test "
-        "suites (load average 14-17), so both modes waited for a CPU and the renders, which "
-        "are CPU-bound ffmpeg work in the backend, could not run side by side. The client "
-        "itself used ~1.5 s of CPU over the whole batch (rows below). What overlaps in "
-        "--parallel 3 is everything but render CPU: the agent's turns, uploads, the 1 s poll "
-        "granularity and downloads of one item run while another renders, and the backend "
-        "runs one render per core (nemo_tui/local/renders.py, local_render_workers). "
-        "Even on a quiet machine the renders bound it: one 1080p render already keeps ~1.8 "
-        "of the 2 cores busy (section 8: 31 s of ffmpeg CPU in 17.7 s), so two at once gain "
-        "little, and the floor is the render CPU of 12 items over 2 cores against the "
-        "sequential sum of render plus turn and poll waits (~0.6-0.75 by that arithmetic). "
-        "Re-measure on a quiet machine: `run_all.py --only batch`."
+        "render CPU, not the batch runner. A timed run (6 items, progress lines with "
+        "timestamps) shows each item's session, turn and render request take ~0.1-0.3 s; the "
+        "rest is the render, CPU-bound ffmpeg work in the backend. One 1080p render alone "
+        "already keeps ~1.8 of the 2 cores busy (section 8: 31 s of ffmpeg CPU in 17.7 s), so "
+        "two side by side (the queue runs one per core, nemo_tui/local/renders.py) each take "
+        "about twice as long: the parallel run saves only the turns, the poll granularity and "
+        "the downloads that overlap the renders. The machine's load (other test suites, load "
+        "average 7-9 on 2 cores here) makes both figures noisy. A render queued behind others "
+        "is now polled at most 2 intervals apart (it used to back off to 10 s and finish late: "
+        "--parallel 3 measured slower than --one-session before that fix)."
     ),
     "draft_v3.decode_ms": (
         "machine load, not the decoder: the CPU time of the same decode (next row) is about a "
