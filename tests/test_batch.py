@@ -275,6 +275,7 @@ BAD_FILES = {
     "no_prompt": ('[[item]]\nname = "a"\nprompt = "x"\n[[item]]\nname = "b"\n', "line 4"),
     "missing_media": ('[[item]]\nname = "a"\nmedia = ["nowhere/clip.mp4"]\nprompt = "x"\n',
                       "line 3"),
+    "media_is_a_folder": ('[[item]]\nname = "a"\nprompt = "x"\nmedia = ["."]\n', "line 4"),
     "parallel_0": ('parallel = 0\n[[item]]\nname = "a"\nprompt = "x"\n', "line 1"),
 }
 
