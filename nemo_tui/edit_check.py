@@ -31,6 +31,7 @@ class Verdict:
 
     applied: bool
     lines: list[str] = field(default_factory=list)
+    action: EditAction | None = None
 
 
 def _key(seg: Segment) -> tuple[str, int]:
@@ -163,12 +164,12 @@ class EditWatch:
         if action is None:
             return None
         if check(action, before, new):
-            return Verdict(True, [APPLIED])
+            return Verdict(True, [APPLIED], action)
         lines = [NOT_APPLIED, expectation(action, before)]
         changes = diff_drafts(before, new)
         if diff_shown and changes:
-            return Verdict(False, lines)
+            return Verdict(False, lines, action)
         lines += changes[:MAX_DIFF_LINES] or ["the timeline did not change at all"]
         if len(changes) > MAX_DIFF_LINES:
             lines.append(f"… and {len(changes) - MAX_DIFF_LINES} more changes")
-        return Verdict(False, lines)
+        return Verdict(False, lines, action)

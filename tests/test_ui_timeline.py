@@ -116,6 +116,9 @@ async def test_edit_key_composes_sends_applies_and_confirms(backend, tmp_path, c
         assert case.after(app), video(app)
         new_lines = lines(app)[said:]  # (a reply may speak GUI: a summary can follow)
         assert APPLIED in new_lines and NOT_APPLIED not in new_lines
+        if case.name.startswith("move"):  # the moved segment stays selected
+            sel = app.timeline.selection
+            assert app.draft.tracks[sel[0]].segments[sel[1]].label == case.text.split('"')[1]
         ruler = app.timeline.query_one(Ruler)
         assert ruler.draft is app.draft  # the ruler and the tree show the new draft
         assert app.timeline.query_one(DraftTree).draft is app.draft

@@ -115,6 +115,8 @@ def report_edit_verdict(app: NemoStudioApp, new: object, diff_shown: bool) -> No
     verdict = app.edit_watch.verdict(new, diff_shown) if app.edit_watch else None
     if verdict is None:
         return
+    if verdict.applied:
+        app.timeline.follow_edit(verdict.action)
     app.say(verdict.lines[0], "diff" if verdict.applied else "error")
     for line in verdict.lines[1:]:
         app.say(line, "info")

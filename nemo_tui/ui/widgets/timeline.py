@@ -204,6 +204,13 @@ class TimelinePane(Vertical):
             line.show(Text(selection_line(self.draft, *selection), no_wrap=True,
                            overflow="ellipsis"))
 
+    def follow_edit(self, action: EditAction | None) -> None:
+        """An edit was applied: a moved segment stays selected at its new place (called before
+        the new draft is shown, which restores the selection)."""
+        step = {"move_earlier": -1, "move_later": 1}.get(action.kind if action else "")
+        if action is not None and step and self.selection == (action.track, action.segment):
+            self.selection = (action.track, action.segment + step)
+
     def on_tree_node_highlighted(self, event: Any) -> None:
         """The tree's cursor is the selection."""
         data = event.node.data
