@@ -23,6 +23,7 @@ MODULES = [
     "nemo_tui.jobs", "nemo_tui.versions", "nemo_tui.version_store", "nemo_tui.preview",
     "nemo_tui.preview.media", "nemo_tui.preview.halfcell", "nemo_tui.preview.frames",
     "nemo_tui.preview.cache", "nemo_tui.cli_preview",
+    "nemo_tui.edit_compose", "nemo_tui.edit_check", "nemo_tui.media",
 ]
 
 PROBE = """
