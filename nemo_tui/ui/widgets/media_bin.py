@@ -23,11 +23,18 @@ class MediaBin(OptionList):
         self.items = list(items)
         highlighted = self.highlighted
         if not self.items:
-            self.set_options([Option(Text("No media yet: upload a file with Ctrl+F.",
+            self.set_options([Option(Text(f"No media yet: upload a file with {self._upload_key()}.",
                                           style="dim"), disabled=True)])
             return
         self.set_options([Option(Text(describe(item))) for item in self.items])
         self.highlighted = 0 if highlighted is None else min(highlighted, len(self.items) - 1)
+
+    def _upload_key(self) -> str:
+        """The upload key in effect ([keymap] may move it), as people write it."""
+        from nemo_tui.ui.commands import key_display
+
+        keys = getattr(self.app, "key_table", None) or {}
+        return key_display(keys.get("upload", "ctrl+l"))
 
     def current(self) -> MediaItem | None:
         """The highlighted item, if any."""
