@@ -3,11 +3,6 @@ chat input, and the studio in a real pseudo-terminal receiving hostile bracketed
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import threading
 from typing import Any
 
 import pytest
@@ -137,59 +132,18 @@ async def test_a_paste_never_runs_an_action(backend, tmp_path):
         assert "before \\x1b\\x13 after" in inp.text
 
 
-# ---- the studio in a pseudo-terminal: real bytes through Textual's driver --------------------
-class PtyStudio:
-    """The studio (`python -m nemo_tui`) in an 120x40 pty; output drained in a thread."""
-
-    def __init__(self, env: dict[str, str], cwd: Any) -> None:
-        import fcntl
-        import pty
-        import struct
-        import termios
-
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nemo_tui"], cwd=cwd, stdin=slave, stdout=slave,
-            stderr=slave, env={**os.environ, "TERM": "xterm-256color", **env},
-            start_new_session=True)
-        os.close(slave)
-        self.master = master
-        self.screen = bytearray()
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.screen.extend(data)
-
-    def type(self, text: str) -> None:
-        """Write bytes to the studio's terminal."""
-        os.write(self.master, text.encode())
-
-    def stop(self) -> None:
-        """End the studio (ours, by pid)."""
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        os.close(self.master)
-
-
+# ---- the studio in a pseudo-terminal (test_reliability_process.Studio): real bytes through
+# Textual's driver -----------------------------------------------------------------------------
 def test_hostile_pastes_in_a_real_terminal(backend, tmp_path):
     """Bracketed pastes with ESC + Ctrl+S / Ctrl+Q, OSC … BEL, ANSI colours and several lines,
     written to the studio's terminal: nothing is exported, the studio does not quit, and Enter
     sends all of it, in order, as one message."""
-    from test_reliability_process import cli_env, wait_for
+    from test_reliability_process import Studio, cli_env, wait_for
 
     from nemo_tui.config import AppPaths
     from nemo_tui.store import SessionStore
 
-    studio = PtyStudio(cli_env(backend.url), tmp_path)
+    studio = Studio(cli_env(backend.url), tmp_path)
     try:
         wait_for(lambda: SessionStore(AppPaths.default()).current(backend.url), "a session")
         wait_for(lambda: any(r.get("endpoint") == "credits" for r in backend.requests()),
@@ -206,7 +160,7 @@ def test_hostile_pastes_in_a_real_terminal(backend, tmp_path):
         assert studio.proc.poll() is None, "the paste quit the studio"
         assert not [r for r in backend.requests() if r.get("endpoint") == "render_start"]
     finally:
-        studio.stop()
+        studio.kill9()
 
 
 def _message_of(body: Any) -> str:

@@ -105,6 +105,17 @@ async def start_gated_turn(pilot: Any, app: Any, gate: Gate) -> None:
     assert turn_running(app)
 
 
+async def new_session_mid_turn(pilot: Any, app: Any, gate: Gate) -> str:
+    """Start a gated turn, press Ctrl+N while it runs; the old session's id once the new
+    session is on screen."""
+    old = app.client.session.session_id
+    await start_gated_turn(pilot, app, gate)
+    await pilot.press("ctrl+n")
+    await until(pilot, lambda: app.client.session.session_id != old
+                and "New session started." in lines(app, "info"), "new session shown")
+    return old
+
+
 def run_sse_count_of(app: Any) -> bool:
     """Whether the app's status shows the agent working (the request is out)."""
     return "chat" in app.status.info.activities
@@ -119,11 +130,7 @@ async def test_ctrl_n_mid_reply_keeps_the_reply_out_of_the_new_session(make_loca
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        old = app.client.session.session_id
-        await start_gated_turn(pilot, app, gate)
-        await pilot.press("ctrl+n")
-        await until(pilot, lambda: app.client.session.session_id != old
-                    and "New session started." in lines(app, "info"), "new session shown")
+        old = await new_session_mid_turn(pilot, app, gate)
         new = app.client.session.session_id
         gate.open.set()
         await settle(pilot)
@@ -184,11 +191,7 @@ async def test_silent_edit_after_switch_is_not_reported_in_the_new_session(
         app = make_studio(backend.url, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            old = app.client.session.session_id
-            await start_gated_turn(pilot, app, gate)
-            await pilot.press("ctrl+n")
-            await until(pilot, lambda: app.client.session.session_id != old
-                        and "New session started." in lines(app, "info"), "new session")
+            old = await new_session_mid_turn(pilot, app, gate)
             gate.open.set()
             await settle(pilot)
             said = lines(app, None)
