@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:  # annotations only: the UI's first screen does not need the API package
-    from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent
+    from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent, UploadedFile
+    from nemo_tui.jobs import RenderJob
 
 
 @dataclass
@@ -67,7 +68,7 @@ class TurnDropped(Message):
 class JobChanged(Message):
     """A render job changed (status, progress, path); ``job`` is a jobs.RenderJob."""
 
-    job: Any
+    job: RenderJob
     downloading: float | None = None  # 0..1 while the file downloads, else None
 
     def can_replace(self, message: Message) -> bool:
@@ -92,7 +93,7 @@ class UploadProgress(Message):
 class UploadFinished(Message):
     """An upload finished; ``files`` are api.models.UploadedFile."""
 
-    files: list[Any] = field(default_factory=list)
+    files: list[UploadedFile] = field(default_factory=list)
     follow_up: str | None = None  # words that came with the path/URL: sent to the agent after
 
 

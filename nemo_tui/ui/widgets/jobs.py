@@ -16,6 +16,7 @@ from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.commands import jobs_bindings
 
 if TYPE_CHECKING:
+    from nemo_tui.jobs import RenderJob
     from nemo_tui.ui.app import NemoStudioApp
 
 #: Statuses after which nothing more happens (mirrors nemo_tui.jobs.FINISHED without importing
@@ -89,7 +90,7 @@ def base_name(text: str) -> str:
     return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or text
 
 
-def job_label(job: Any, width: int) -> str:
+def job_label(job: RenderJob, width: int) -> str:
     """A batch job's ``<batch> › <item>`` (the item kept whole when space is short), else
     its id; literal and at most ``width`` characters."""
     item = getattr(job, "item", None)
@@ -101,7 +102,7 @@ def job_label(job: Any, width: int) -> str:
     return safe_line(label, max_len=width)[:width]
 
 
-def grouped(jobs: Iterable[Any]) -> list[Any]:
+def grouped(jobs: Iterable[RenderJob]) -> list[RenderJob]:
     """Jobs in arrival order, except that each batch's jobs follow one another."""
     ordered = list(jobs)
     first: dict[str, int] = {}
@@ -128,7 +129,7 @@ class JobsTable(DataTable):
     def __init__(self, clock: Callable[[], float], **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)
         self.clock = clock
-        self.jobs: dict[str, Any] = {}
+        self.jobs: dict[str, RenderJob] = {}
         self.downloads: dict[str, float] = {}
         self._ticker = None
         #: True while the compact (narrow) layout is shown; decided on every resize.
@@ -167,7 +168,7 @@ class JobsTable(DataTable):
         """The keys of the current layout's columns, in order."""
         return tuple(key for _, key, _ in (COMPACT_COLUMNS if self.compact else WIDE_COLUMNS))
 
-    def selected_job(self) -> Any | None:
+    def selected_job(self) -> RenderJob | None:
         """The job under the cursor, if any."""
         if not self.jobs or self.row_count == 0:
             return None
@@ -175,7 +176,7 @@ class JobsTable(DataTable):
         key = self.coordinate_to_cell_key(Coordinate(max(row, 0), 0)).row_key.value
         return self.jobs.get(key) if key is not None else None
 
-    def _cells(self, job: Any) -> tuple[Text, ...]:
+    def _cells(self, job: RenderJob) -> tuple[Text, ...]:
         """The row cells for a job (all literal Text)."""
         status = str(job.status or "unknown")
         dl = self.downloads.get(job.id)
@@ -236,7 +237,7 @@ class JobsTable(DataTable):
                 output, max(12, budget - len(version) - 3), is_path=bool(job.path)))
         return (Text(job_label(job, 20)), status_text, bar, Text(elapsed), out_cell)
 
-    def upsert(self, job: Any, downloading: float | None = None) -> None:
+    def upsert(self, job: RenderJob, downloading: float | None = None) -> None:
         """Add or update the row of ``job``; starts/stops the elapsed-time ticker."""
         if downloading is None:
             self.downloads.pop(job.id, None)
@@ -274,7 +275,7 @@ class JobsTable(DataTable):
             self.clear()
         self._update_ticker()
 
-    def running(self) -> list[Any]:
+    def running(self) -> list[RenderJob]:
         """Jobs not finished yet."""
         return [j for j in self.jobs.values() if j.status not in FINISHED]
 
@@ -296,7 +297,7 @@ class JobsTable(DataTable):
                 self.update_cell(job.id, col, self._cells(job)[index])
 
     # ---- actions on the selected job (keys here; palette entries reach them through the App) --
-    def selected_or_hint(self) -> Any | None:
+    def selected_or_hint(self) -> RenderJob | None:
         """The job under the cursor, or None with a hint."""
         job = self.selected_job()
         if job is None:
@@ -361,7 +362,7 @@ class JobsTable(DataTable):
 
         open_preview(self.app, job.path, title=job.id)
 
-    def replace_job(self, job: Any, **changes: Any) -> Any:
+    def replace_job(self, job: RenderJob, **changes: Any) -> RenderJob:
         """A changed copy of a job, stored and shown."""
         job = dataclasses.replace(job, **changes)
         self.app.job_store.upsert(job)
