@@ -10,6 +10,7 @@ from textual.message import Message
 if TYPE_CHECKING:  # annotations only: the UI's first screen does not need the API package
     from nemo_tui.api.models import Credits, SessionInfo, SessionState, TurnEvent, UploadedFile
     from nemo_tui.jobs import RenderJob
+    from nemo_tui.session import StateReason
 
 
 @dataclass
@@ -35,7 +36,7 @@ class StateFetched(Message):
     """The session state was fetched; ``reason`` says why ("turn", "refresh", "poll", "open")."""
 
     state: SessionState
-    reason: str = "refresh"
+    reason: StateReason = "refresh"
     session_id: str | None = None
     """The session the state was asked for (a reply for another session is not shown)."""
     text: str | None = None

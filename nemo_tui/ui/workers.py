@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
     from nemo_tui.api.models import SessionInfo
     from nemo_tui.jobs import JobStore, RenderJob
+    from nemo_tui.session import StateReason
 
 
 async def export_name(settings: Any, raw_draft: Any, session_id: str) -> str | None:
@@ -97,7 +98,7 @@ class StudioWorkers:
 
     # ---- state and credits -----------------------------------------------------------------
     @work(exclusive=True, group="state", exit_on_error=False, description="fetching state")
-    async def fetch_state(self, reason: str = "refresh") -> None:
+    async def fetch_state(self, reason: StateReason = "refresh") -> None:
         """Fetch the session state; handlers decode, diff and show it."""
         self.post_message(Activity("state", "fetching timeline…"))
         try:
