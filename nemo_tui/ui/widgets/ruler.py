@@ -78,7 +78,8 @@ class Ruler(Widget):
         for index in self._index:
             total = max(total, max(index.ends, default=0))
         self.total_ms = max(total, 1)
-        self.playhead_ms = min(self.playhead_ms, self.total_ms)
+        # the real length (0 without a draft), not the 1 ms floor: that would stay as an offset
+        self.playhead_ms = min(self.playhead_ms, total)
         if self.selected is not None and self.selected[0] >= len(tracks):
             self.selected = None
         self._follow()
