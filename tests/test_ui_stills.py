@@ -164,3 +164,32 @@ async def test_timeline_still_follows_the_selection_and_the_version(backend, tmp
         pane.select((0, None))
         await wait_until(pilot, lambda: not still.display)
         assert not still.display
+
+
+async def test_timeline_still_leaves_the_ruler_visible_at_80x24(backend, tmp_path):
+    """At 80x24 the timeline pane is a few rows tall: the still would cover the ruler and the
+    playhead, so it stays hidden there; at 120x40 it shows."""
+    from test_ui_support import make_studio, say, settle
+
+    from nemo_tui.ui.widgets.still import show_timeline_still
+
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await say(pilot, "make a 6 second video of a forest with piano music")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot, limit=60)
+        assert next(iter(app.jobs_table.jobs.values())).path
+        pane = app.timeline
+        pane.select((0, 0))
+        await show_timeline_still(pane)  # what the selection's rest runs
+        found = pane.query("#timeline-still")
+        assert not found or not found.first().display
+        ruler = pane.ruler
+        assert ruler.region.height and pane.region.contains_region(ruler.region)
+        small = pane.size
+        await pilot.resize_terminal(120, 40)
+        await wait_until(pilot, lambda: pane.size.height > small.height)
+        await show_timeline_still(pane)
+        assert pane.query_one("#timeline-still", SegmentStill).display

@@ -172,6 +172,20 @@ def follow_timeline_selection(pane: Any) -> None:
     pane._still_timer = pane.set_timer(SELECTION_REST, lambda: show_timeline_still(pane))
 
 
+#: Rows the timeline keeps for its own lines besides the ruler when a still shows: the title,
+#: the selection line and a few rows of the tree.
+_PANE_OWN_ROWS = 5
+#: The still's rows: the picture (MediaStill's CSS) and its caption.
+_STILL_ROWS = 9
+
+
+def room_for_still(pane: Any) -> bool:
+    """Whether the pane is tall enough for the still without hiding the ruler (80x24: no)."""
+    ruler = pane.query("#ruler")
+    ruler_rows = ruler.first().outer_size.height if ruler else 0
+    return pane.content_size.height >= _STILL_ROWS + ruler_rows + _PANE_OWN_ROWS
+
+
 async def show_timeline_still(pane: Any) -> None:
     """Show the selected segment's middle frame from the best downloaded render under the
     selection line (mounted on first use); hidden without a segment or a render."""
@@ -185,7 +199,7 @@ async def show_timeline_still(pane: Any) -> None:
             if j.path and os.path.isfile(j.path)]
     found = pane.query("#timeline-still")
     still = found.first() if found else None
-    if segment is None or not jobs:
+    if segment is None or not jobs or not room_for_still(pane):
         if still is not None:
             still.display = False
         return
