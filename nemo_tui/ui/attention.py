@@ -45,6 +45,9 @@ class Attention:
         self.app = app
         self.mode = mode
         self._jobs: dict[str, tuple[str, bool]] = {}  # job id -> (status, has a file)
+        from nemo_tui.store import now_iso
+
+        self._started = now_iso()  # a job that last changed before this is not news
 
     def tell(self, title: str, body: str, severity: str = "information") -> None:
         """Show a toast; alert the terminal if the user is looking elsewhere."""
@@ -65,6 +68,8 @@ class Attention:
         self._jobs[job.id] = now
         if now == before:
             return
+        if before is None and job.finished and (job.updated_at or "") < self._started:
+            return  # finished before the studio started (the job store shown again)
         if job.status == "completed" and job.path:
             self.tell("Video ready", f"{job.path}")
         elif job.status in ("failed", "lost") and (before is None or before[0] != job.status):
