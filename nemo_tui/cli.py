@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--api-url", metavar="URL", default=argparse.SUPPRESS,
                         help="backend base URL (default: NEMO_API_URL, config, or NemoVideo's)")
     common.add_argument("--local", action="store_true", default=argparse.SUPPRESS,
-                        help="start the built-in backend on a free loopback port and use it")
+                        help="use the built-in backend: the one a --local studio already "
+                             "serves, else start one on a free loopback port")
     common.add_argument("--new-session", action="store_true", default=argparse.SUPPRESS,
                         help="start a new session instead of reusing the current one")
     common.add_argument("--session", metavar="ID", default=argparse.SUPPRESS,
