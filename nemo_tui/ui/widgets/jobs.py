@@ -232,6 +232,8 @@ class JobsTable(DataTable):
         budget = max(12, self.size.width - fixed - 1)  # the rest of the pane, minus a scrollbar
         if not version:
             out_cell = fit_output(output, budget, is_path=bool(job.path))
+        elif not output:  # still rendering: the version alone, no separator before nothing
+            out_cell = Text(version, style="bold")
         else:  # "rough cut vs refined": which draft version each row rendered
             out_cell = Text.assemble((version, "bold"), " · ", fit_output(
                 output, max(12, budget - len(version) - 3), is_path=bool(job.path)))
