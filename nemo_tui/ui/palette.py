@@ -16,8 +16,9 @@ class StudioCommands(Provider):
     def _entries(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for each palette entry, with the key the user has for it."""
         keys = keys_in_effect(getattr(getattr(self, "app", None), "key_table", None))
-        return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]", a.action)
-                for a in ACTIONS if a.palette]
+        # the palette reads help as markup: "[F8]" or "[c]" would be taken for tags and vanish
+        return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]".replace("[", "\\["),
+                 a.action) for a in ACTIONS if a.palette]
 
     def _run(self, action: str) -> Any:
         """A callback running ``action`` where it lives (timeline actions: on the pane; job
