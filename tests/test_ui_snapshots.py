@@ -22,31 +22,31 @@ def test_help_screen(snap_compare, tmp_path):
 
 
 def test_timeline_expanded_and_focused(snap_compare, tmp_path):
-    """F3 focuses the timeline; Enter expands the first track (lazy segment nodes). The shot is
-    taken once the tree is focused and the track's segments are shown (not after a guess at
-    idleness: on a loaded machine the expansion came after the screenshot)."""
+    """F3 focuses the timeline, whose short tracks start expanded (segments shown). The shot is
+    taken once the tree is focused and the first track's segments are shown (conditions, not a
+    guess at idleness: on a loaded machine the expansion came after the screenshot)."""
 
     async def expand_first_track(pilot) -> None:
         from nemo_tui.ui.widgets.timeline import DraftTree
 
         app = pilot.app
-        await pilot.pause()
-        for _ in range(2000):  # the demo scene is painted after the first frame
-            if app.query(DraftTree) and app.query_one(DraftTree).root.children:
-                break
-            await pilot.pause(0.01)
+
+        async def until(condition, what: str) -> None:
+            for _ in range(2000):
+                if condition():
+                    return
+                await pilot.pause(0.01)
+            raise AssertionError(f"timed out waiting for {what}")
+
+        # the demo scene is painted after the first frame
+        await until(lambda: app.query(DraftTree) and app.query_one(DraftTree).root.children,
+                    "the demo draft in the tree")
         await pilot.press("f3")
         tree = app.query_one(DraftTree)
-        for _ in range(2000):
-            if app.focused is tree and tree.cursor_node is not None:
-                break
-            await pilot.pause(0.01)
-        await pilot.press("enter")
+        await until(lambda: app.focused is tree and tree.cursor_node is not None,
+                    "the focused tree")
         first = tree.root.children[0]
-        for _ in range(2000):
-            if first.is_expanded and first.children:
-                break
-            await pilot.pause(0.01)
+        await until(lambda: first.is_expanded and first.children, "the first track expanded")
         await pilot.pause()
 
     assert snap_compare(build_demo_app(tmp_path), run_before=expand_first_track,
