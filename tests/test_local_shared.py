@@ -7,18 +7,10 @@ renders never showed in the studio's Jobs pane (another API URL).
 
 from __future__ import annotations
 
-import socket
-
-from test_cli import run
+from test_cli import _free_port, run
 
 from nemo_tui.config import load_settings
 from nemo_tui.local_launch import start_local_backend
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_cli_local_next_to_an_open_studio_uses_the_studio_backend(isolated_dirs, monkeypatch):
