@@ -74,7 +74,9 @@ def on_activity(app: NemoStudioApp, msg: Activity) -> None:
 
 
 def on_chat_notice(app: NemoStudioApp, msg: ChatNotice) -> None:
-    """A line from the studio itself."""
+    """A line from the studio itself (news about another session than the open one: dropped)."""
+    if msg.session_id and not app.session.owns(msg.session_id):
+        return
     app.say(msg.text, msg.kind)
 
 

@@ -112,6 +112,7 @@ class ChatNotice(Message):
 
     text: str
     kind: str = "info"  # info / error / diff / offer / activity
+    session_id: str | None = None  # news about one session (None: about whatever is open)
 
 
 @dataclass

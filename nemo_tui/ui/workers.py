@@ -248,14 +248,16 @@ class StudioWorkers:
                                    if job.output_dir else Path(self.settings.download_dir))
         except NemoError as exc:
             self.post_message(JobChanged(dataclasses.replace(job)))
-            self.post_message(ChatNotice(f"Job {job.id}: {exc}", "error"))
+            self.post_message(ChatNotice(f"Job {job.id}: {exc}", "error", job.session_id))
             return
         self.post_message(JobChanged(dataclasses.replace(done)))
+        # its session's news: another session open meanwhile only gets the toast (Attention)
         if done.status == "completed" and done.path:
-            self.post_message(ChatNotice(f"Video ready: {done.path}", "info"))
+            self.post_message(ChatNotice(f"Video ready: {done.path}", "info", done.session_id))
         elif done.status in ("failed", "lost"):
             self.post_message(ChatNotice(f"Job {done.id} {done.status}: "
-                                         f"{done.error or 'no reason given'}", "error"))
+                                         f"{done.error or 'no reason given'}", "error",
+                                         done.session_id))
         self.post_message(CreditsUpdated(await self.client.credits()))
 
     @work(group="jobs-cancel", exit_on_error=False, description="cancelling a render")
