@@ -10,15 +10,20 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from nemo_tui.ui.commands import ACTIONS, key_display, keys_in_effect
 
 
+def as_markup(text: str) -> str:
+    """``text`` shown literally by the palette, which reads help as markup ("[F8]" or "[c]"
+    would be taken for tags and vanish)."""
+    return text.replace("[", "\\[")
+
+
 class StudioCommands(Provider):
     """Command palette provider offering every studio action from :data:`ACTIONS`."""
 
     def _entries(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for each palette entry, with the key the user has for it."""
         keys = keys_in_effect(getattr(getattr(self, "app", None), "key_table", None))
-        # the palette reads help as markup: "[F8]" or "[c]" would be taken for tags and vanish
-        return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]".replace("[", "\\["),
-                 a.action) for a in ACTIONS if a.palette]
+        return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]", a.action)
+                for a in ACTIONS if a.palette]
 
     def _run(self, action: str) -> Any:
         """A callback running ``action`` where it lives (timeline actions: on the pane; job
@@ -33,7 +38,7 @@ class StudioCommands(Provider):
     async def discover(self) -> Hits:
         """Show every action before the user types."""
         for title, help_text, action in self._entries():
-            yield DiscoveryHit(title, self._run(action), help=help_text)
+            yield DiscoveryHit(title, self._run(action), help=as_markup(help_text))
 
     async def search(self, query: str) -> Hits:
         """Fuzzy-match the actions' titles."""
@@ -42,4 +47,4 @@ class StudioCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._run(action), text=title,
-                          help=help_text)
+                          help=as_markup(help_text))
