@@ -7,8 +7,11 @@ Plain functions taking the App (no mixin): the App class names them as its handl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from nemo_tui.textsafe import safe_line
@@ -31,6 +34,29 @@ if TYPE_CHECKING:
     from nemo_tui.ui.app import NemoStudioApp
 
 
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def while_open(handler: _Handler) -> _Handler:
+    """Drop a worker message that arrives after quitting has removed the panes.
+
+    A worker's last message (a poll, a state reply) can be handled while the studio closes; what
+    it carries is already persisted by the worker, so there is nothing left to show — and no
+    traceback on quit. A missing pane in a running studio is still an error.
+    """
+
+    @functools.wraps(handler)
+    def guarded(app: NemoStudioApp, *args: Any) -> Any:
+        try:
+            return handler(app, *args)
+        except NoMatches:
+            if getattr(app, "_exit", False) or getattr(app, "_closing", False):
+                return None
+            raise
+
+    return guarded  # type: ignore[return-value]
+
+
 #: Diff lines shown in the chat after a turn; a huge edit is summarized after these.
 MAX_DIFF_LINES = 20
 
@@ -46,6 +72,7 @@ def error_words(exc: BaseException) -> str:
 
 
 # ---- connection ------------------------------------------------------------------------
+@while_open
 def on_connected(app: NemoStudioApp, msg: Connected) -> None:
     """Connection ready: show it."""
     expiry = msg.token_expiry[:10] if msg.token_expiry else None
@@ -54,11 +81,13 @@ def on_connected(app: NemoStudioApp, msg: Connected) -> None:
     app.status.set_info(connection="ready", token_expiry=expiry)
 
 
+@while_open
 def on_session_opened(app: NemoStudioApp, msg: SessionOpened) -> None:
     """A session was started or reopened: load its transcript, jobs, state and credits."""
     app.open_session_view(msg.session, msg.new)
 
 
+@while_open
 def on_credits_updated(app: NemoStudioApp, msg: CreditsUpdated) -> None:
     """New balance (also said in the chat when the user asked for it)."""
     app.status.set_info(credits=msg.credits)
@@ -68,11 +97,13 @@ def on_credits_updated(app: NemoStudioApp, msg: CreditsUpdated) -> None:
         app.say(f"Credits: {c.available} available, {c.frozen} frozen, {c.total} total.")
 
 
+@while_open
 def on_activity(app: NemoStudioApp, msg: Activity) -> None:
     """What is running now."""
     app.status.set_activity(msg.key, msg.text)
 
 
+@while_open
 def on_chat_notice(app: NemoStudioApp, msg: ChatNotice) -> None:
     """A line from the studio itself (news about another session than the open one: dropped)."""
     if msg.session_id and not app.session.owns(msg.session_id):
@@ -81,6 +112,7 @@ def on_chat_notice(app: NemoStudioApp, msg: ChatNotice) -> None:
 
 
 # ---- state -----------------------------------------------------------------------------
+@while_open
 def on_state_fetched(app: NemoStudioApp, msg: StateFetched) -> None:
     """Ask the session model what the reply means; say it and refresh the panes."""
     app.mark_ready()
@@ -125,6 +157,7 @@ def report_edit_verdict(app: NemoStudioApp, new: object, diff_shown: bool) -> No
 
 
 # ---- chat turn -------------------------------------------------------------------------
+@while_open
 def on_turn_event_arrived(app: NemoStudioApp, msg: TurnEventArrived) -> None:
     """Show one event of the running turn."""
     from nemo_tui.api.models import (
@@ -177,6 +210,7 @@ def on_turn_event_arrived(app: NemoStudioApp, msg: TurnEventArrived) -> None:
                      "Press Ctrl+R to see whether the timeline changed.", "error")
 
 
+@while_open
 def on_turn_dropped(app: NemoStudioApp, msg: TurnDropped) -> None:
     """The stream broke: say so, never re-send, offer a retry key, check the timeline in
     the background (the check never holds the chat: sending anything stops it)."""
@@ -211,6 +245,7 @@ def apply_gui_speak(app: NemoStudioApp, text: str) -> None:
 
 
 # ---- jobs and uploads ------------------------------------------------------------------
+@while_open
 def on_job_changed(app: NemoStudioApp, msg: JobChanged) -> None:
     """Update a job row."""
     job = msg.job
@@ -222,6 +257,7 @@ def on_job_changed(app: NemoStudioApp, msg: JobChanged) -> None:
     app.status.set_activity("jobs", f"{len(running)} render(s) running" if running else None)
 
 
+@while_open
 def on_upload_progress(app: NemoStudioApp, msg: UploadProgress) -> None:
     """Show upload progress in the status bar."""
     pct = f" {msg.done * 100 // msg.total}%" if msg.total else f" {msg.done // 1024} KiB"
@@ -230,6 +266,7 @@ def on_upload_progress(app: NemoStudioApp, msg: UploadProgress) -> None:
         app.status.set_activity(f"up:{msg.name}", None)
 
 
+@while_open
 def on_upload_finished(app: NemoStudioApp, msg: UploadFinished) -> None:
     """Say what was uploaded."""
     for f in msg.files:
@@ -282,6 +319,7 @@ def say(app: NemoStudioApp, text: str, kind: str = "info", *, record: bool = Tru
         app.record("system", text)
 
 
+@while_open
 def mark_ready(app: NemoStudioApp) -> None:
     """A request succeeded: the backend is reachable (again)."""
     if app.status.info.connection != "ready":
