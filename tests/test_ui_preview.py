@@ -163,6 +163,8 @@ async def test_truncated_render_past_its_data_is_a_notice_in_the_screen(tmp_path
         await pilot.press("end")
         await wait_until(pilot, lambda: screen.problem is not None)
         assert "truncated" in (screen.problem or "")
+        # the notice is posted by the decode worker's callback: wait for it, then check
+        await wait_until(pilot, lambda: any("truncated" in n for n in notices(app)))
         assert frame_widget(app).message and any("truncated" in n for n in notices(app))
 
 
