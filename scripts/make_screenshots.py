@@ -19,7 +19,7 @@ SHOTS: list[tuple[str, tuple[int, int], tuple[str, ...]]] = [
     ("studio-120x40.svg", (120, 40), ()),
     ("studio-80x24.svg", (80, 24), ()),
     ("help.svg", (120, 40), ("f1",)),
-    ("timeline-expanded.svg", (120, 40), ("f3", "enter")),
+    ("timeline-expanded.svg", (120, 40), ("f3",)),  # short tracks start expanded
     # a segment selected, the playhead at 6 s, zoomed in once, and the split key's instruction
     ("timeline-edit.svg", (120, 40), ("f3", "down", "down", *["right"] * 6, "plus", "s")),
     ("media-bin.svg", (120, 40), ("f3", "m")),
