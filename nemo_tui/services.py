@@ -7,6 +7,7 @@ No Textual, no Rich.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from nemo_tui.config import Settings, save_client_id
@@ -34,11 +35,14 @@ def client_config(settings: Settings) -> ClientConfig:
     )
 
 
-def build_client(settings: Settings, *, http: httpx.AsyncClient | None = None) -> NemoClient:
+def build_client(settings: Settings, *, http: httpx.AsyncClient | None = None,
+                 defer_write: Callable[[Callable[[], None]], None] | None = None) -> NemoClient:
     """A NemoClient that caches its token and current session per API URL.
 
     The current session of the API URL is reused unless `settings.new_session`; a token given
-    through NEMO_TOKEN is never written to the cache.
+    through NEMO_TOKEN is never written to the cache. `defer_write` (the studio's ordered
+    writer) takes the current-session write off the event loop; without it (the CLI) the write
+    happens at once.
     """
     from nemo_tui.api.client import NemoClient
 
@@ -46,7 +50,10 @@ def build_client(settings: Settings, *, http: httpx.AsyncClient | None = None) -
     session = None if settings.new_session else sessions.current(settings.api_url)
 
     def session_changed(info: SessionInfo) -> None:
-        sessions.set_current(settings.api_url, info)
+        if defer_write is None:
+            sessions.set_current(settings.api_url, info)
+        else:
+            defer_write(lambda: sessions.set_current(settings.api_url, info))
 
     def client_id_changed(client_id: str) -> None:
         save_client_id(settings.paths, client_id)

@@ -191,10 +191,12 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
     def _make_client(self) -> NemoClient:
         """Build the client from the settings (through the factory when one was given)."""
-        factory = self._client_factory
-        if factory is None:
-            from nemo_tui.services import build_client as factory
-        return factory(self.settings)
+        if self._client_factory is not None:
+            return self._client_factory(self.settings)
+        from nemo_tui.services import build_client
+
+        # the client's "current session" write goes through the ordered writer (off the loop)
+        return build_client(self.settings, defer_write=self.writes.submit)
 
     async def ensure_client(self) -> None:
         """Build the client in a thread (imports httpx, loads CA certificates) if needed."""
