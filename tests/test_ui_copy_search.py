@@ -108,7 +108,10 @@ async def test_find_counts_steps_highlights_and_reports_no_match(tmp_path):
         bar = app.query_one(FindBar)
         assert app.focused is bar.input
         await pilot.press(*"APPLE")
-        assert bar.input.content_region.height == 1  # the query shows (no border eats the row)
+        # the bar is laid out after it opens: wait for the layout, then check the query shows
+        # (no border eats the row)
+        await wait_until(pilot, lambda: bar.input.content_region.height > 0)
+        assert bar.input.content_region.height == 1
         count = bar.query_one("#find-count").render()
         assert str(count) == "10/10" and log.search.count() == "10/10"
         match = log.search.match
