@@ -18,8 +18,8 @@ async def test_current_session_is_written_off_the_event_loop(local_backend, tmp_
     original = SessionStore.set_current
 
     def recording_set_current(self, api_url, info):
-        writes.append((info.session_id, threading.get_ident()))
-        return original(self, api_url, info)
+        original(self, api_url, info)
+        writes.append((info.session_id, threading.get_ident()))  # once it is on disk
 
     monkeypatch.setattr(SessionStore, "set_current", recording_set_current)
     app = make_studio(local_backend.url, tmp_path)

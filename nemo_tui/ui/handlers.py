@@ -50,7 +50,10 @@ def while_open(handler: _Handler) -> _Handler:
         try:
             return handler(app, *args)
         except NoMatches:
-            if getattr(app, "_exit", False) or getattr(app, "_closing", False):
+            # quitting (exit) or shutting down (the App stops running before removing screens)
+            closing = (getattr(app, "_exit", False) or getattr(app, "_closing", False)
+                       or not getattr(app, "_running", True))
+            if closing:
                 return None
             raise
 
