@@ -130,12 +130,13 @@ def test_the_model_imports_no_textual_rich_or_httpx():
     assert out == "[]", out
 
 
-def test_the_app_has_no_handler_or_job_mixins():
-    """The App's bases are Textual's plus the workers (kept as they are): the handlers are
-    functions named on the class, the job actions live on the jobs table."""
-    from nemo_tui.ui.app import NemoStudioApp
-    from nemo_tui.ui.workers import StudioWorkers
+def test_the_app_has_no_mixins_besides_textuals():
+    """The App's bases are Textual's only: the handlers are functions named on the class, the
+    job actions live on the jobs table, and the workers are an object the App owns."""
+    from textual.app import App
 
-    ours = [c for c in NemoStudioApp.__mro__[1:] if c.__module__.startswith("nemo_tui")]
-    assert ours == [StudioWorkers]
+    from nemo_tui.ui.app import NemoStudioApp
+
+    assert NemoStudioApp.__bases__ == (App,)
+    assert not [c for c in NemoStudioApp.__mro__[1:] if c.__module__.startswith("nemo_tui")]
     assert "on_state_fetched" in NemoStudioApp.__dict__

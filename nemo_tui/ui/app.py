@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 STYLES = Path(__file__).parent / "styles"
 
 
-class NemoStudioApp(StudioWorkers, App[int]):
+class NemoStudioApp(App[int]):
     """nemo-tui: chat, timeline and render jobs in one keyboard-driven screen."""
 
     TITLE = "nemo-tui"
@@ -104,6 +104,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
         self.attention = Attention(self, settings.notify)  # toasts, bell / OSC 9 when away
         self.turn_clock = TurnClock(self)  # elapsed times while a turn runs
         self.versions = StudioVersions(self)
+        self.io = StudioWorkers(self)  # every network call, as workers of this App
         # the user's [keymap]: what works is applied on mount, what does not is said once
         self.keymap_result = resolve_user_keymap(settings.keymap)
         self.key_table: dict[str, str] = self.keymap_result.keys
@@ -145,7 +146,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
         self.call_after_refresh(BatchJobsFeed(self).start)  # batches' jobs, CLI ones too
         if self.auto_connect:
             # after the first frame: nothing the first screen does not need runs before it
-            self.call_after_refresh(self.connect, self.settings.new_session)
+            self.call_after_refresh(self.io.connect, self.settings.new_session)
 
     async def on_unmount(self) -> None:
         """Save what is still queued; close the HTTP client (running renders stay persisted
@@ -317,8 +318,8 @@ class NemoStudioApp(StudioWorkers, App[int]):
         self.say("New session started." if new else f"Session {session.session_id} opened.",
                  record=False)
         self.load_jobs()
-        self.fetch_state("open")
-        self.fetch_credits()
+        self.io.fetch_state("open")
+        self.io.fetch_credits()
 
     def leave_turn(self) -> None:
         """Before a session switch: stop the running turn and the timeline check, saying so
@@ -355,7 +356,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
             if job.batch:
                 continue  # its batch runner watches it (the feed shows it)
             if not job.finished or (job.status == "completed" and job.path is None):
-                self.watch(job)
+                self.io.watch(job)
 
     def post_message_job(self, job: Any) -> None:
         """Show a job row now (no worker involved)."""
@@ -392,13 +393,13 @@ class NemoStudioApp(StudioWorkers, App[int]):
         if intent.kind == "upload" and intent.targets:
             for i, target in enumerate(intent.targets):
                 last = i == len(intent.targets) - 1
-                self.upload(target, (intent.rest or None) if last else None)
+                self.io.upload(target, (intent.rest or None) if last else None)
         elif intent.kind == "export":
             self.action_export()
         elif intent.kind == "credits":
             self.action_credits()
         elif intent.kind == "state":
-            self.fetch_state("intent")  # the reason says: show the tracks
+            self.io.fetch_state("intent")  # the reason says: show the tracks
         elif intent.kind == "upload":
             self.action_upload()
         else:
@@ -415,7 +416,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
         self.expect_edit(edit)
         self.last_activity = None
         self.retry_text = None
-        self.run_turn(text)
+        self.io.run_turn(text)
 
     # ---- actions (one per Binding and palette entry; see commands.ACTIONS) -----------------
     def action_help(self) -> None:
@@ -426,7 +427,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
     def action_new_session(self) -> None:
         """Start a new session."""
-        self.new_session()
+        self.io.new_session()
 
     def action_open_session(self) -> None:
         """Pick a recent session to reopen."""
@@ -437,12 +438,12 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
         def chosen(session_id: str | None) -> None:
             if session_id == "new":
-                self.new_session()
+                self.io.new_session()
             elif session_id and session_id != current:
                 from nemo_tui.api.models import SessionInfo
 
                 rec = next((r for r in recent if r.session_id == session_id), None)
-                self.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
+                self.io.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
 
         self.push_screen(SessionsScreen(recent, clock=self.clock, current=current), chosen)
 
@@ -454,7 +455,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
     def action_export(self) -> None:
         """Render the draft and download it when done."""
-        self.start_export()
+        self.io.start_export()
 
     def action_credits(self) -> None:
         """Fetch the credit balance (shown in the status bar and the chat)."""
@@ -462,7 +463,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
     def action_refresh_state(self) -> None:
         """Fetch the session state."""
-        self.fetch_state("refresh")
+        self.io.fetch_state("refresh")
 
     def action_upload(self) -> None:
         """Open the upload picker."""
@@ -470,7 +471,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
 
         def chosen(target: str | None) -> None:
             if target:
-                self.upload(target)
+                self.io.upload(target)
 
         self.push_screen(UploadScreen(Path.cwd()), chosen)
 
@@ -542,7 +543,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
         """List the draft's versions (compare, export one)."""
         from nemo_tui.ui.screens.versions import VersionsScreen
 
-        self.push_screen(VersionsScreen(self.versions, on_export=self.start_export))
+        self.push_screen(VersionsScreen(self.versions, on_export=self.io.start_export))
 
     def get_system_commands(self, screen: Any) -> Any:
         """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""
@@ -553,7 +554,7 @@ class NemoStudioApp(StudioWorkers, App[int]):
     # ---- small helpers ---------------------------------------------------------------------
     def show_credits_line(self) -> None:
         """Fetch credits and also say them in the chat."""
-        self.fetch_credits(to_chat=True)
+        self.io.fetch_credits(to_chat=True)
 
     def _remember_theme(self, theme: Any) -> None:
         """Save the chosen theme in config.toml (in a thread: file I/O off the event loop)."""

@@ -222,7 +222,7 @@ def on_turn_dropped(app: NemoStudioApp, msg: TurnDropped) -> None:
     app.close_stream()
     line = app.session.drop(msg.message, msg.text, app.drop_poll[0])
     app.say(line.text, line.kind)
-    app.check_after_drop(msg.before, msg.session_id, msg.text)
+    app.io.check_after_drop(msg.before, msg.session_id, msg.text)
 
 
 def apply_gui_speak(app: NemoStudioApp, text: str) -> None:

@@ -2,16 +2,18 @@
 
 Widgets never call the client. Each worker reports through the messages of
 :mod:`nemo_tui.ui.messages`; failures surface in ``on_worker_state_changed`` (handlers.py).
+The App owns one :class:`StudioWorkers` (``app.io``); its methods start workers on the App,
+so Textual's worker groups, exclusivity and cancellation work as for ``@work`` methods.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable, Coroutine
+from functools import partial, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from textual import work
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from nemo_tui.ui.messages import (
     Activity,
@@ -28,10 +30,37 @@ from nemo_tui.ui.messages import (
 )
 
 if TYPE_CHECKING:
+    from textual.message import Message
+    from textual.worker import Worker
+
     from nemo_tui.api.client import NemoClient
     from nemo_tui.api.models import SessionInfo
     from nemo_tui.jobs import JobStore, RenderJob
     from nemo_tui.session import StateReason
+    from nemo_tui.ui.app import NemoStudioApp
+
+Params = ParamSpec("Params")
+
+
+def in_worker(*, group: str, description: str, exclusive: bool = False) -> Callable[
+        [Callable[Concatenate[StudioWorkers, Params], Coroutine[Any, Any, None]]],
+        Callable[Concatenate[StudioWorkers, Params], Worker[None]]]:
+    """Textual's ``@work`` for a method of :class:`StudioWorkers` (not a widget): calling it
+    starts the coroutine as a worker of the App, named after the method."""
+
+    def decorator(method: Callable[Concatenate[StudioWorkers, Params],
+                                   Coroutine[Any, Any, None]]
+                  ) -> Callable[Concatenate[StudioWorkers, Params], Worker[None]]:
+        @wraps(method)
+        def start(self: StudioWorkers, *args: Params.args, **kwargs: Params.kwargs) -> Worker:
+            return self.app.run_worker(partial(method, self, *args, **kwargs),
+                                       name=method.__name__, group=group,
+                                       description=description, exclusive=exclusive,
+                                       exit_on_error=False)
+
+        return start
+
+    return decorator
 
 
 async def export_name(settings: Any, raw_draft: Any, session_id: str) -> str | None:
@@ -44,22 +73,31 @@ async def export_name(settings: Any, raw_draft: Any, session_id: str) -> str | N
 
 
 class StudioWorkers:
-    """Mixin for the App: the I/O side. Needs ``client``, ``settings``, ``job_store`` attributes."""
+    """The studio's I/O side: every method runs (or starts) a worker of ``app`` that talks to
+    the backend through the App's one client and reports back with messages."""
 
-    client: NemoClient
-    job_store: JobStore
-    settings: Any
-    drop_poll: tuple[float, float, int]
-    ensure_client: Any
-    versions: Any  # ui.draft_versions.StudioVersions
+    def __init__(self, app: NemoStudioApp) -> None:
+        self.app = app
 
-    # Only ever mixed into an App, which provides post_message / run_worker. (No stubs here:
-    # the mixin comes first in the MRO, so a stub would shadow the real methods.)
-    post_message: Any
-    run_worker: Any
+    # what the workers use of the App (the client is built lazily, so always read it anew)
+    @property
+    def client(self) -> NemoClient:
+        return self.app.client
+
+    @property
+    def job_store(self) -> JobStore:
+        return self.app.job_store
+
+    @property
+    def settings(self) -> Any:
+        return self.app.settings
+
+    def post_message(self, message: Message) -> bool:
+        """Post ``message`` to the App (its handlers update the panes)."""
+        return self.app.post_message(message)
 
     # ---- connection and sessions ------------------------------------------------------------
-    @work(exclusive=True, group="session", exit_on_error=False, description="connecting")
+    @in_worker(group="session", description="connecting", exclusive=True)
     async def connect(self, new_session: bool = False) -> None:
         """Get a token and a session (new, or the stored current one), then load everything."""
         from nemo_tui.store import check_state_dir
@@ -68,7 +106,7 @@ class StudioWorkers:
         try:
             # an unwritable state folder would fail every request's bookkeeping: say it first
             await asyncio.to_thread(check_state_dir, self.settings.paths.state_dir)
-            await self.ensure_client()
+            await self.app.ensure_client()
             token = await self.client.ensure_token()
             if new_session or self.client.session is None:
                 session = await self.client.create_session()
@@ -81,7 +119,7 @@ class StudioWorkers:
         finally:
             self.post_message(Activity("connect", None))
 
-    @work(exclusive=True, group="session", exit_on_error=False, description="new session")
+    @in_worker(group="session", description="new session", exclusive=True)
     async def new_session(self) -> None:
         """Create a new backend session and switch to it."""
         self.post_message(Activity("session", "creating a session…"))
@@ -97,7 +135,7 @@ class StudioWorkers:
         self.post_message(SessionOpened(session, False))
 
     # ---- state and credits -----------------------------------------------------------------
-    @work(exclusive=True, group="state", exit_on_error=False, description="fetching state")
+    @in_worker(group="state", description="fetching state", exclusive=True)
     async def fetch_state(self, reason: StateReason = "refresh") -> None:
         """Fetch the session state; handlers decode, diff and show it."""
         self.post_message(Activity("state", "fetching timeline…"))
@@ -108,7 +146,7 @@ class StudioWorkers:
         finally:
             self.post_message(Activity("state", None))
 
-    @work(exclusive=True, group="credits", exit_on_error=False, description="fetching credits")
+    @in_worker(group="credits", description="fetching credits", exclusive=True)
     async def fetch_credits(self, to_chat: bool = False) -> None:
         """Fetch the credit balance (``to_chat``: also say it in the chat)."""
         self.post_message(CreditsUpdated(await self.client.credits(), to_chat))
@@ -119,7 +157,7 @@ class StudioWorkers:
         return session.session_id if session is not None else None
 
     # ---- chat -------------------------------------------------------------------------------
-    @work(exclusive=True, group="chat", exit_on_error=False, description="chat turn")
+    @in_worker(group="chat", description="chat turn", exclusive=True)
     async def run_turn(self, text: str) -> None:
         """Stream one turn; afterwards refresh state (diff) and credits. Never re-sends.
 
@@ -130,7 +168,7 @@ class StudioWorkers:
         from nemo_tui.api.models import SessionReplaced, TextChunk, TextFinal, TurnEnd
 
         self.post_message(Activity("chat", "agent is working…"))
-        before = getattr(self, "raw_draft", None)
+        before = self.app.raw_draft
         had_text = False
         try:
             await self.client.ensure_session()
@@ -156,7 +194,7 @@ class StudioWorkers:
         finally:
             self.post_message(Activity("chat", None))
 
-    @work(exclusive=True, group="drop-check", exit_on_error=False, description="timeline check")
+    @in_worker(group="drop-check", description="timeline check", exclusive=True)
     async def check_after_drop(self, before: Any, sid: str | None,
                                text: str | None = None) -> None:
         """After a dropped stream: poll state (30 s, then every 60 s, up to 5 times) until the
@@ -164,7 +202,7 @@ class StudioWorkers:
         the user sends a message, retries, or switches session."""
         from nemo_tui.api.errors import NemoError
 
-        first, every, times = self.drop_poll
+        first, every, times = self.app.drop_poll
         try:
             for i in range(times):
                 await asyncio.sleep(first if i == 0 else every)
@@ -186,7 +224,7 @@ class StudioWorkers:
             self.post_message(Activity("drop-check", None))
 
     # ---- exports ----------------------------------------------------------------------------
-    @work(group="export", exit_on_error=False, description="starting export")
+    @in_worker(group="export", description="starting export")
     async def start_export(self, version: int | None = None) -> None:
         """Start a render of the current draft (or of draft ``version``, exactly as it was
         received), then watch it in its own worker."""
@@ -199,7 +237,7 @@ class StudioWorkers:
             sid = self._session_id()
             if version is not None:
                 try:
-                    chosen, draft = await self.versions.draft(version)
+                    chosen, draft = await self.app.versions.draft(version)
                 except VersionError as exc:
                     self.post_message(ChatNotice(str(exc), "error"))
                     return
@@ -213,7 +251,7 @@ class StudioWorkers:
                     return
                 draft = state.draft or {}
                 sid = state.session_id or sid
-                chosen = await self.versions.record_now(sid or "", draft)
+                chosen = await self.app.versions.record_now(sid or "", draft)
             number = chosen.number if chosen is not None else None
             status = await self.client.start_render(draft)
             job = RenderJob.from_status(status, api_url=self.settings.api_url,
@@ -230,7 +268,7 @@ class StudioWorkers:
 
     def watch(self, job: RenderJob) -> Any:
         """Watch one job in its own worker (several exports run at once)."""
-        return self.run_worker(self._watch(job), name=f"job:{job.id}", group="jobs",
+        return self.app.run_worker(self._watch(job), name=f"job:{job.id}", group="jobs",
                                exit_on_error=False, description=f"render {job.id}")
 
     async def _watch(self, job: RenderJob) -> None:
@@ -260,14 +298,14 @@ class StudioWorkers:
                                          done.session_id))
         self.post_message(CreditsUpdated(await self.client.credits()))
 
-    @work(group="jobs-cancel", exit_on_error=False, description="cancelling a render")
+    @in_worker(group="jobs-cancel", description="cancelling a render")
     async def cancel_job(self, job: RenderJob) -> None:
         """Ask the server to cancel a render; the job's watcher sees the new status."""
         await self.client.cancel_render(job.id)
         self.post_message(ChatNotice(f"Cancel requested for job {job.id}.", "info"))
 
     # ---- uploads ----------------------------------------------------------------------------
-    @work(group="upload", exit_on_error=False, description="uploading")
+    @in_worker(group="upload", description="uploading")
     async def upload(self, target: str, follow_up: str | None = None) -> None:
         """Upload a URL or a local file (checked for size and format before sending)."""
         from nemo_tui.api.client import check_upload_path

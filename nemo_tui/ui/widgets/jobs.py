@@ -318,9 +318,9 @@ class JobsTable(DataTable):
                 app.notify("This job has not completed yet.", markup=False)
             else:  # its watch stopped (an error it could not poll through): start it again
                 app.notify(f"Watching job {job.id} again.", markup=False)
-                app.watch(job)
+                app.io.watch(job)
             return
-        app.watch(self.replace_job(job, path=None, download_progress=None))
+        app.io.watch(self.replace_job(job, path=None, download_progress=None))
 
     def action_job_copy(self) -> None:
         """Copy the selected job's path or URL to the clipboard (OSC 52)."""
@@ -338,7 +338,7 @@ class JobsTable(DataTable):
         """Cancel the selected render."""
         job = self.selected_or_hint()
         if job is not None and not job.finished:
-            self.app.cancel_job(job)
+            self.app.io.cancel_job(job)
 
     def action_job_forget(self) -> None:
         """Forget the selected job (stops watching it; the server keeps it)."""
