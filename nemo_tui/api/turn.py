@@ -95,6 +95,16 @@ async def _read(response: httpx.Response, queue: asyncio.Queue[object]) -> None:
     await queue.put(_EOF)
 
 
+async def next_item(queue: asyncio.Queue[object], wait: float) -> object:
+    """The queue's next item, or TimeoutError after ``wait`` seconds.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it returns the item and swallows a cancellation
+    that lands as the item arrives (Ctrl+C during a heartbeat went unheard for the whole turn).
+    """
+    async with asyncio.timeout(wait):
+        return await queue.get()
+
+
 async def run_turn(response: httpx.Response, timing: TurnTiming) -> AsyncIterator[TurnEvent]:
     """Yield the turn's events; always ends with one TurnEnd unless it raises."""
     parser = TurnParser()
@@ -121,7 +131,7 @@ async def run_turn(response: httpx.Response, timing: TurnTiming) -> AsyncIterato
             except asyncio.QueueEmpty:
                 wait = min(hard, last_visible + timing.heartbeat_only_limit, next_still) - now
                 try:
-                    item = await asyncio.wait_for(queue.get(), max(wait, 0.0))
+                    item = await next_item(queue, max(wait, 0.0))
                 except TimeoutError:
                     continue
             if item is _EOF:
