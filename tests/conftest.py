@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
+
+
+def pytest_configure(config):
+    """Ctrl+C means "stop" in the children the tests interrupt, however the suite was started.
+
+    A suite started in the background by a non-interactive shell (`pytest &`, nohup) runs with
+    SIGINT ignored, and children inherit an ignored signal: they would never see the tests'
+    SIGINT (seen in the stress loops). A Python handler is not inherited; children start with
+    the default meaning again.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        try:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        except ValueError:  # not the main thread: nothing to restore from here
+            pass
 
 
 @pytest.fixture(autouse=True)
