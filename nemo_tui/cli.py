@@ -205,7 +205,9 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
     check_state_dir(settings.paths.state_dir)  # one clear sentence instead of a failed write
     if command == "jobs":
-        return _jobs(settings, output)
+        from nemo_tui.cli_jobs import run_jobs
+
+        return run_jobs(settings, output)
     if command == "keys":
         from nemo_tui.cli_keys import run_keys
 
@@ -383,37 +385,6 @@ async def _upload(client: NemoClient, output: Output, paths: list[Path], urls: l
         if f.width and f.height:
             details.append(f"{f.width}x{f.height}")
         output.out(f"Uploaded {safe_line(f.filename)} ({', '.join(details)})")
-    return EXIT_OK
-
-
-def _jobs(settings: Settings, output: Output) -> int:
-    """List the persisted render jobs (no network)."""
-    from nemo_tui.jobs import JobStore
-
-    store = JobStore(settings.paths)
-    jobs = store.load()
-    if store.warning:
-        output.err(store.warning)
-    if output.json_mode:
-        output.json({"jobs": [{"id": j.id, "status": j.status, "progress": j.progress,
-                               "url": j.url, "path": j.path, "api_url": j.api_url,
-                               "session_id": j.session_id, "created_at": j.created_at,
-                               "version": j.version}
-                              for j in jobs]})
-        return EXIT_OK
-    if not jobs:
-        output.out("No render jobs yet. Start one with `nemo-tui export`.")
-        return EXIT_OK
-    rows = [("ID", "VERSION", "STATUS", "PROGRESS", "CREATED", "FILE / URL")]
-    for j in jobs:
-        progress = f"{j.progress}%" if j.progress is not None else "-"
-        version = f"v{j.version}" if j.version is not None else "-"
-        rows.append((j.id, version, j.status, progress, j.created_at,
-                     j.path or j.url or j.error or ""))
-    safe_rows = [[safe_line(c, max_len=120) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in safe_rows) for i in range(5)]
-    for r in safe_rows:
-        output.out("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5])
     return EXIT_OK
 
 

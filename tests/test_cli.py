@@ -273,7 +273,7 @@ def test_export_wait_jobs(cli, backend, tmp_path, isolated_dirs):
     jobs = json.loads(cli("jobs", "--json").stdout)["jobs"]
     assert [j["id"] for j in jobs][-1] == started["id"] and len(jobs) == 2
     keys = {"id", "status", "progress", "url", "path", "api_url", "session_id", "created_at",
-            "version"}
+            "version", "batch", "item", "error"}
     assert all(set(j) == keys for j in jobs)
     assert jobs[0]["path"] == str(path) and jobs[0]["status"] == "completed"
     assert all(j["api_url"] == backend.url for j in jobs)
