@@ -28,6 +28,34 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
+#: What each subcommand does, in CLI.md's words (keys, transcript, web: the README's): the
+#: start of `nemo-tui COMMAND --help` and its line in `nemo-tui --help`.
+COMMANDS = {
+    "ask": "one chat turn: streams the agent's visible text to stdout",
+    "state": "the session's timeline, in the seed's summary format",
+    "credits": "available / frozen / total",
+    "upload": "upload files and/or URLs to the session",
+    "export": "start a render; with --wait poll it, download the MP4 into DIR (default: the "
+              "current directory) and print the file's path. Render the current draft, or "
+              "version N; --output names a folder (file named from the session title) or the "
+              "MP4 itself",
+    "jobs": "render jobs known to this client (persisted), with status",
+    "sessions": "sessions this client knows for the API URL: id, title, last message, time; "
+                "the current one marked",
+    "open": "the session's web-editor link (claim URL), printed",
+    "versions": "the session's draft versions: number, time, the message that led to it, a "
+                "one-line diff against the version before",
+    "keys": "the studio's keys in effect (your [keymap] over the defaults)",
+    "transcript": "the session's conversation, timeline changes and renders",
+    "preview": "one frame of a video (or an image) drawn in the terminal",
+    "web": "the studio in a browser tab (textual-serve, 127.0.0.1 only unless --host; there is "
+           "no authentication)",
+    "batch": "run a batch of items (media + instructions), one render each, resumable: the "
+             "same command again continues where it stopped",
+    "serve-local": "run the built-in local backend in the foreground",
+}
+
+
 class UsageError(NemoError):
     """Bad command-line input noticed by nemo-tui itself (exit 2)."""
 
@@ -61,14 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
                      description="A keyboard-driven terminal studio for NemoVideo. "
                                  "Without a command, the studio starts.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    ask = sub.add_parser("ask", parents=[common], help="one chat turn; streams the answer")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                                title="commands")
+
+    def command(name: str) -> argparse.ArgumentParser:
+        """A subcommand whose help (and `nemo-tui --help` line) says what it does."""
+        return sub.add_parser(name, parents=[common], help=COMMANDS[name],
+                              description=COMMANDS[name] + ".")
+
+    ask = command("ask")
     ask.add_argument("text", nargs="+", metavar="TEXT", help="what to ask the agent")
-    sub.add_parser("state", parents=[common], help="the session's timeline")
-    sub.add_parser("credits", parents=[common], help="available / frozen / total credits")
-    up = sub.add_parser("upload", parents=[common], help="upload files and/or URLs")
+    command("state")
+    command("credits")
+    up = command("upload")
     up.add_argument("items", nargs="+", metavar="PATH_OR_URL")
-    exp = sub.add_parser("export", parents=[common], help="start a render of the timeline")
+    exp = command("export")
     exp.add_argument("--wait", action="store_true", help="wait for it and download the MP4")
     exp.add_argument("--output", metavar="DIR|FILE.mp4", type=Path, default=None,
                      help="a folder (the file is named from the session title) or the MP4's "
@@ -78,30 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="instead of a new render, wait for / download a known job")
     which.add_argument("--version", metavar="N", type=int, default=None, dest="draft_version",
                        help="render version N of the draft (see `nemo-tui versions`)")
-    sub.add_parser("jobs", parents=[common], help="render jobs known to this client")
-    sub.add_parser("sessions", parents=[common],
-                   help="sessions this client knows: id, title, last message, time")
-    sub.add_parser("open", parents=[common], help="the session's web-editor link, printed")
-    sub.add_parser("versions", parents=[common],
-                   help="the session's draft versions: number, time, message, change")
-    sub.add_parser("keys", parents=[common], help="the studio's keys in effect ([keymap])")
-    tr = sub.add_parser("transcript", parents=[common],
-                        help="the session's conversation as Markdown (or JSON)")
+    command("jobs")
+    command("sessions")
+    command("open")
+    command("versions")
+    command("keys")
+    tr = command("transcript")
     tr.add_argument("--format", choices=("md", "json"), default="md",
                     help="md (default) or json")
-    pre = sub.add_parser("preview", parents=[common],
-                         help="one frame of a video (or an image) drawn in the terminal")
+    pre = command("preview")
     pre.add_argument("target", metavar="PATH|JOB_ID", help="a video or image, or a render job")
     pre.add_argument("--at", metavar="SECONDS", type=float, default=0.0,
                      help="the time of the frame (default 0; exact, not the nearest keyframe)")
     pre.add_argument("--width", metavar="COLUMNS", type=int, default=None,
                      help="columns wide (default: the terminal's width, 80 when not a terminal)")
-    web = sub.add_parser("web", parents=[common], help="the studio in a browser tab (loopback)")
+    web = command("web")
     web.add_argument("--host", default=None,
                      help="address to serve on (default 127.0.0.1; others have no authentication)")
     web.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    bat = sub.add_parser("batch", parents=[common],
-                         help="run a batch file of items (media + prompts), resumable")
+    bat = command("batch")
     bat.add_argument("file", metavar="FILE.toml", type=Path)
     bat.add_argument("--parallel", metavar="N", type=int, default=None,
                      help="items at once, each in its own session (default 3)")
@@ -109,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run the items one after another in the current session")
     bat.add_argument("--output", metavar="DIR", type=Path, default=None,
                      help="where the MP4s go (default: the file's output, else the cwd)")
-    srv = sub.add_parser("serve-local", parents=[common], help="run the built-in backend")
+    srv = command("serve-local")
     srv.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
     srv.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     srv.add_argument("--draft-format", choices=("short-json", "v3", "v3-object"), default=None,
