@@ -15,11 +15,11 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Header
 
 from nemo_tui.session import Session
-from nemo_tui.ui import handlers
+from nemo_tui.ui import chat_routing, handlers, session_view
 from nemo_tui.ui.attention import Attention
 from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
 from nemo_tui.ui.draft_versions import StudioVersions
-from nemo_tui.ui.messages import Activity, ChatSubmitted, JobChanged
+from nemo_tui.ui.messages import Activity, JobChanged
 from nemo_tui.ui.palette import StudioCommands
 from nemo_tui.ui.turn_clock import TurnClock
 from nemo_tui.ui.widgets.chat import ChatInput, ChatPane
@@ -27,7 +27,7 @@ from nemo_tui.ui.widgets.chatview import ChatView
 from nemo_tui.ui.widgets.status import StatusBar
 from nemo_tui.ui.widgets.timeline import TimelinePane
 from nemo_tui.ui.workers import StudioWorkers
-from nemo_tui.ui.writes import OrderedWriter, QueuedTranscript
+from nemo_tui.ui.writes import OrderedWriter
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
@@ -73,6 +73,17 @@ class NemoStudioApp(App[int]):
     mark_ready = handlers.mark_ready
     close_stream = handlers.close_stream
     record = handlers.record
+    # switching session (ui/session_view.py) and where a chat message goes (ui/chat_routing.py)
+    open_session_view = session_view.open_session_view
+    leave_turn = session_view.leave_turn
+    use_transcript = session_view.use_transcript
+    load_jobs = session_view.load_jobs
+    post_message_job = session_view.post_message_job
+    touch_session = session_view.touch_session
+    on_chat_submitted = chat_routing.on_chat_submitted
+    send_to_agent = chat_routing.send_to_agent
+    action_retry_turn = chat_routing.action_retry_turn
+    action_cancel_turn = chat_routing.action_cancel_turn
 
     def __init__(self, settings: Settings, *, client: NemoClient | None = None,
                  client_factory: Callable[[Settings], NemoClient] | None = None,
@@ -289,134 +300,10 @@ class NemoStudioApp(App[int]):
         text = f"Could not save the transcript: {explain_state_error(exc, self.settings.paths.state_dir)}"
         self.call_from_thread(self.notify, text, severity="warning", markup=False)
 
-    def _keep_version(self, session_id: str, raw: Any, message: str | None,
+    def keep_version(self, session_id: str, raw: Any, message: str | None,
                       draft: Draft | None) -> None:
         """The session model applied a new draft: keep it as a version (off the event loop)."""
         self.versions.record(session_id, raw, message, draft)
-
-    # ---- sessions --------------------------------------------------------------------------
-    def open_session_view(self, session: Any, new: bool) -> None:
-        """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
-        self.leave_turn()
-        self.session = Session(session.session_id, on_draft=self._keep_version)
-        self.workers.cancel_group(self, "jobs")
-        store, url = self.session_store, self.settings.api_url
-        self.writes.submit(lambda: store.set_current(url, session))
-        self.use_transcript(session.session_id)
-        self.timeline.set_draft(None)
-        self.versions.store_for(session.session_id)
-        log = self.chat_log
-        log.clear_log()
-        self.replaying = True
-        try:
-            kinds = {"user": "user", "agent": "agent", "error": "error", "system": "info"}
-            for entry in self.transcript.load():
-                log.add_line(entry.text, kinds.get(entry.role, "info"))
-        finally:
-            self.replaying = False
-        self.status.set_info(session=session.session_id)
-        self.say("New session started." if new else f"Session {session.session_id} opened.",
-                 record=False)
-        self.load_jobs()
-        self.io.fetch_state("open")
-        self.io.fetch_credits()
-
-    def leave_turn(self) -> None:
-        """Before a session switch: stop the running turn and the timeline check, saying so
-        in the session they belong to (a turn never writes into another session)."""
-        self.workers.cancel_group(self, "drop-check")
-        running = any(w.group == "chat" and not w.is_finished for w in self.workers)
-        if running:
-            self.cancel_requested = False
-            self.workers.cancel_group(self, "chat")
-            self.close_stream()
-        for line in self.session.leave(turn_running=running):
-            self.say(line.text, line.kind)
-
-    def use_transcript(self, session_id: str) -> None:
-        """Save the chat of ``session_id`` from now on."""
-        from nemo_tui.store import TranscriptStore
-
-        self.transcript = TranscriptStore(self.settings.paths, self.settings.api_url, session_id)
-        self.session.sink = QueuedTranscript(self.transcript, self.writes)
-        self.chat_log.transcript_path = self.transcript.path
-
-    def load_jobs(self) -> None:
-        """Show this API URL's persisted jobs and resume watching unfinished ones."""
-        table = self.jobs_table
-        table.clear_jobs()
-        jobs = self.job_store.load()
-        if self.job_store.warning:
-            self.say(self.job_store.warning, "error")
-            self.job_store.warning = None
-        for job in jobs:
-            if job.api_url != self.settings.api_url:
-                continue
-            self.post_message_job(job)
-            if job.batch:
-                continue  # its batch runner watches it (the feed shows it)
-            if not job.finished or (job.status == "completed" and job.path is None):
-                self.io.watch(job)
-
-    def post_message_job(self, job: Any) -> None:
-        """Show a job row now (no worker involved)."""
-        self.jobs_table.upsert(job)
-
-    def touch_session(self, **fields: str | None) -> None:
-        """Record title / last message of the current session for the "reopen" list."""
-        session = self.client.session
-        if session is None:
-            return
-        store, url = self.session_store, self.settings.api_url
-
-        def touch() -> None:
-            try:
-                store.touch(url, session.session_id, task_id=session.task_id, **fields)
-            except OSError:
-                pass  # the recent list is a convenience; never interrupt the user for it
-
-        self.writes.submit(touch)
-
-    # ---- chat input and intent routing -----------------------------------------------------
-    def on_chat_submitted(self, msg: ChatSubmitted) -> None:
-        """Route the words of the intent table to direct actions; the rest goes to the agent."""
-        from nemo_tui.intent import route
-
-        text = msg.text
-        self.chat_log.add_line(text, "user")
-        self.record("user", text)
-        self.touch_session(last_message=text)
-        if msg.edit is not None:  # a composed timeline edit: always the agent's, then checked
-            self.send_to_agent(text, msg.edit)
-            return
-        intent = route(text)
-        if intent.kind == "upload" and intent.targets:
-            for i, target in enumerate(intent.targets):
-                last = i == len(intent.targets) - 1
-                self.io.upload(target, (intent.rest or None) if last else None)
-        elif intent.kind == "export":
-            self.action_export()
-        elif intent.kind == "credits":
-            self.action_credits()
-        elif intent.kind == "state":
-            self.io.fetch_state("intent")  # the reason says: show the tracks
-        elif intent.kind == "upload":
-            self.action_upload()
-        else:
-            self.send_to_agent(text)
-
-    def send_to_agent(self, text: str, edit: Any = None) -> None:
-        """Start a chat turn unless one is already running (``edit``: the timeline edit the
-        message asks for, checked when the turn ends)."""
-        if any(w.group == "chat" and not w.is_finished for w in self.workers):
-            self.say("The agent is still working on the last message. Wait, or press Esc to "
-                     "cancel it.", "error")
-            return
-        self.workers.cancel_group(self, "drop-check")  # the user acted: stop checking
-        self.expect_edit(edit)
-        self.last_activity = None
-        self.retry_text = None
-        self.io.run_turn(text)
 
     # ---- actions (one per Binding and palette entry; see commands.ACTIONS) -----------------
     def action_help(self) -> None:
@@ -483,22 +370,6 @@ class NemoStudioApp(App[int]):
             return
         self.copy_to_clipboard(url)
         self.say(f"Open this project in the web editor (link copied): {url}", "info")
-
-    def action_retry_turn(self) -> None:
-        """Send the last message again, after a dropped stream (only when the user asks)."""
-        if not self.retry_text:
-            self.notify("Nothing to retry.", markup=False)
-            return
-        text = self.retry_text
-        self.chat_log.add_line(text, "user")
-        self.record("user", text)
-        self.send_to_agent(text)
-
-    def action_cancel_turn(self) -> None:
-        """Stop the running chat turn (Esc)."""
-        if any(w.group == "chat" and not w.is_finished for w in self.workers):
-            self.cancel_requested = True
-            self.workers.cancel_group(self, "chat")
 
     def action_switch_theme(self) -> None:
         """Pick a theme (Textual's picker); the choice is remembered in config."""

@@ -1,0 +1,103 @@
+"""Switching the studio to a session: its transcript, jobs, state and credits.
+
+Plain functions taking the App (no mixin), named on the App class like the handlers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from nemo_tui.session import Session
+from nemo_tui.ui.chat_routing import turn_running
+from nemo_tui.ui.writes import QueuedTranscript
+
+if TYPE_CHECKING:
+    from nemo_tui.ui.app import NemoStudioApp
+
+
+def open_session_view(app: NemoStudioApp, session: Any, new: bool) -> None:
+    """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
+    app.leave_turn()
+    app.session = Session(session.session_id, on_draft=app.keep_version)
+    app.workers.cancel_group(app, "jobs")
+    store, url = app.session_store, app.settings.api_url
+    app.writes.submit(lambda: store.set_current(url, session))
+    app.use_transcript(session.session_id)
+    app.timeline.set_draft(None)
+    app.versions.store_for(session.session_id)
+    log = app.chat_log
+    log.clear_log()
+    app.replaying = True
+    try:
+        kinds = {"user": "user", "agent": "agent", "error": "error", "system": "info"}
+        for entry in app.transcript.load():
+            log.add_line(entry.text, kinds.get(entry.role, "info"))
+    finally:
+        app.replaying = False
+    app.status.set_info(session=session.session_id)
+    app.say("New session started." if new else f"Session {session.session_id} opened.",
+             record=False)
+    app.load_jobs()
+    app.io.fetch_state("open")
+    app.io.fetch_credits()
+
+
+def leave_turn(app: NemoStudioApp) -> None:
+    """Before a session switch: stop the running turn and the timeline check, saying so
+    in the session they belong to (a turn never writes into another session)."""
+    app.workers.cancel_group(app, "drop-check")
+    running = turn_running(app)
+    if running:
+        app.cancel_requested = False
+        app.workers.cancel_group(app, "chat")
+        app.close_stream()
+    for line in app.session.leave(turn_running=running):
+        app.say(line.text, line.kind)
+
+
+def use_transcript(app: NemoStudioApp, session_id: str) -> None:
+    """Save the chat of ``session_id`` from now on."""
+    from nemo_tui.store import TranscriptStore
+
+    app.transcript = TranscriptStore(app.settings.paths, app.settings.api_url, session_id)
+    app.session.sink = QueuedTranscript(app.transcript, app.writes)
+    app.chat_log.transcript_path = app.transcript.path
+
+
+def load_jobs(app: NemoStudioApp) -> None:
+    """Show this API URL's persisted jobs and resume watching unfinished ones."""
+    table = app.jobs_table
+    table.clear_jobs()
+    jobs = app.job_store.load()
+    if app.job_store.warning:
+        app.say(app.job_store.warning, "error")
+        app.job_store.warning = None
+    for job in jobs:
+        if job.api_url != app.settings.api_url:
+            continue
+        app.post_message_job(job)
+        if job.batch:
+            continue  # its batch runner watches it (the feed shows it)
+        if not job.finished or (job.status == "completed" and job.path is None):
+            app.io.watch(job)
+
+
+def post_message_job(app: NemoStudioApp, job: Any) -> None:
+    """Show a job row now (no worker involved)."""
+    app.jobs_table.upsert(job)
+
+
+def touch_session(app: NemoStudioApp, **fields: str | None) -> None:
+    """Record title / last message of the current session for the "reopen" list."""
+    session = app.client.session
+    if session is None:
+        return
+    store, url = app.session_store, app.settings.api_url
+
+    def touch() -> None:
+        try:
+            store.touch(url, session.session_id, task_id=session.task_id, **fields)
+        except OSError:
+            pass  # the recent list is a convenience; never interrupt the user for it
+
+    app.writes.submit(touch)
