@@ -17,7 +17,7 @@ from textual.widgets import Footer, Header
 from nemo_tui.session import Session
 from nemo_tui.ui import chat_routing, handlers, session_view
 from nemo_tui.ui.attention import Attention
-from nemo_tui.ui.commands import app_bindings, resolve_user_keymap
+from nemo_tui.ui.commands import app_bindings, resolve_user_keymap, works_over
 from nemo_tui.ui.draft_versions import StudioVersions
 from nemo_tui.ui.messages import Activity, JobChanged
 from nemo_tui.ui.palette import StudioCommands
@@ -415,6 +415,11 @@ class NemoStudioApp(App[int]):
         from nemo_tui.ui.screens.versions import VersionsScreen
 
         self.push_screen(VersionsScreen(self.versions, on_export=self.io.start_export))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Over a dialog or the preview only the studio keys that work there run (and show in
+        that screen's footer): commands.works_over."""
+        return len(self.screen_stack) < 2 or works_over(action, self.screen)
 
     def get_system_commands(self, screen: Any) -> Any:
         """Textual's palette entries, minus Quit/Theme (the studio's own entries cover them)."""

@@ -145,10 +145,10 @@ ACTIONS: tuple[StudioAction, ...] = (
                  palette=False),
     StudioAction("leave_selection", "escape", "Done", "Leave the selection", scope="chat-log",
                  palette=False),
-    StudioAction("version_mark", "m", "Mark version",
+    StudioAction("version_mark", "m", "Mark",
                  "Mark or unmark the highlighted version (mark two to compare them)",
                  scope="versions", palette=False),
-    StudioAction("version_diff", "d", "Compare marked versions",
+    StudioAction("version_diff", "d", "Compare",
                  "Show what changed between the two marked versions", scope="versions",
                  palette=False),
     StudioAction("version_export", "e", "Export version",
@@ -204,6 +204,30 @@ SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log",
 
 #: Scopes of modal screens: the App's keys do not reach them, so they may reuse its keys.
 MODAL_SCOPES = frozenset({"help", "upload", "sessions", "versions"})
+
+#: App-wide actions that still work while a dialog, the Preview screen or the palette is over
+#: the studio; the others act on the studio's panes (unseen from there) or would stack a second
+#: dialog. A screen narrows this with a ``STUDIO_KEYS`` class attribute (help: F1 closes it).
+OVER_SCREENS: tuple[str, ...] = ("help", "switch_theme", "quit")
+
+_APP_ACTIONS = frozenset(a.action for a in ACTIONS if a.scope == "app")
+
+
+def works_over(action: str, screen: object) -> bool:
+    """Whether ``action`` runs while ``screen`` (not the studio's own) is on top: every action
+    that is not one of the studio's app-wide ones does; of those, the screen's STUDIO_KEYS."""
+    if action not in _APP_ACTIONS:
+        return True
+    return action in getattr(screen, "STUDIO_KEYS", OVER_SCREENS)
+
+
+def studio_key_bindings(actions: tuple[str, ...] = OVER_SCREENS) -> list[Binding]:
+    """The app-wide ``actions`` as a dialog's own bindings, so its footer (which shows the
+    dialog's keys only) lists the studio keys that work there; each runs the App's action."""
+    from textual.binding import Binding
+
+    return [Binding(a.key, f"app.{a.action}", a.title, show=a.footer, id=a.action)
+            for a in ACTIONS if a.action in actions]
 
 
 def where(scope: str) -> str:

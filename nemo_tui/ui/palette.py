@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from nemo_tui.ui.commands import ACTIONS, key_display, keys_in_effect
+from nemo_tui.ui.commands import ACTIONS, StudioAction, key_display, keys_in_effect, works_over
 
 
 def as_markup(text: str) -> str:
@@ -16,14 +16,25 @@ def as_markup(text: str) -> str:
     return text.replace("[", "\\[")
 
 
+def works_on(action: StudioAction, screen: Any, app: Any) -> bool:
+    """Whether ``action`` works on ``screen``, the one the palette was opened over: all do on
+    the studio's own; over a dialog or the preview, the few of commands.OVER_SCREENS."""
+    stack = getattr(app, "screen_stack", None)
+    if screen is None or not stack or screen is stack[0]:
+        return True
+    return action.scope == "app" and works_over(action.action, screen)
+
+
 class StudioCommands(Provider):
     """Command palette provider offering every studio action from :data:`ACTIONS`."""
 
     def _entries(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for each palette entry, with the key the user has for it."""
-        keys = keys_in_effect(getattr(getattr(self, "app", None), "key_table", None))
+        app = getattr(self, "app", None)
+        keys = keys_in_effect(getattr(app, "key_table", None))
+        here = getattr(self, "screen", None)
         return [(a.title, f"{a.help}  [{key_display(keys[a.action])}]", a.action)
-                for a in ACTIONS if a.palette]
+                for a in ACTIONS if a.palette and works_on(a, here, app)]
 
     def _run(self, action: str) -> Any:
         """A callback running ``action`` where it lives (timeline actions: on the pane; job

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from nemo_tui.ui.screens.upload import MediaTree, UploadScreen
 
@@ -29,6 +29,7 @@ class BatchFileScreen(UploadScreen):
                          markup=False, id="upload-title")
             yield TomlTree(self.start_dir, id="upload-tree")
             yield Input(placeholder="/path/to/videos.toml", id="upload-input")
+        yield Footer()
 
     def on_mount(self) -> None:
         """Start in the tree."""

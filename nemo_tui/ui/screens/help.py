@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 from nemo_tui.ui.commands import (
     ACTIONS,
@@ -19,6 +19,7 @@ from nemo_tui.ui.commands import (
     key_display,
     keys_in_effect,
     scope_bindings,
+    studio_key_bindings,
     where,
 )
 
@@ -44,7 +45,10 @@ def keys_markdown() -> str:
 class HelpScreen(ModalScreen[None]):
     """A modal listing every key; Esc, F1 or q closes it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("help", namespace="")
+    #: the studio keys that work here (F1 closes this screen rather than opening another)
+    STUDIO_KEYS: ClassVar[tuple[str, ...]] = ("switch_theme", "quit")
+    BINDINGS: ClassVar[list[BindingType]] = [*scope_bindings("help", namespace=""),
+                                             *studio_key_bindings(STUDIO_KEYS)]
 
     def compose(self) -> ComposeResult:
         """Build the key table."""
@@ -58,6 +62,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table, id="help-table")
             yield Static(Text("Esc closes this screen. The mouse works too, but nothing needs it.",
                               style="dim"), markup=False)
+        yield Footer()
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         """Close the help screen."""

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nemo_tui.textsafe import safe_line
-from nemo_tui.ui.commands import scope_bindings
+from nemo_tui.ui.commands import scope_bindings, studio_key_bindings
 from nemo_tui.ui.widgets.jobs import to_epoch
 
 
@@ -60,7 +60,8 @@ class SessionsScreen(ModalScreen[str | None]):
     """Pick a recent session (type to filter); returns its id, "new", or None."""
 
     # n reaches the screen from the list only (typed into the filter, it filters)
-    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("sessions", namespace="")
+    BINDINGS: ClassVar[list[BindingType]] = [*scope_bindings("sessions", namespace=""),
+                                             *studio_key_bindings()]
 
     def __init__(self, recent: Sequence[Any], *, clock: Callable[[], float],
                  current: str | None = None) -> None:
@@ -81,6 +82,7 @@ class SessionsScreen(ModalScreen[str | None]):
             if not options:
                 yield Static(Text("No recent sessions for this API URL yet."), markup=False)
             yield OptionList(*options, id="sessions-list")
+        yield Footer()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Show only the sessions matching what is typed."""

@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DirectoryTree, Input, Static
+from textual.widgets import DirectoryTree, Footer, Input, Static
 
 from nemo_tui.api.errors import SUPPORTED_FORMATS_TEXT
 from nemo_tui.textsafe import safe_line
-from nemo_tui.ui.commands import scope_bindings
+from nemo_tui.ui.commands import scope_bindings, studio_key_bindings
 
 #: Extensions the backend accepts (PROTOCOL.md §6); mirrors client.SUPPORTED_EXTENSIONS, kept
 #: here so the picker does not import the client at start-up.
@@ -52,7 +52,8 @@ class MediaTree(DirectoryTree):
 class UploadScreen(ModalScreen[str | None]):
     """Returns the chosen file path or typed path/URL, or None when cancelled."""
 
-    BINDINGS: ClassVar[list[BindingType]] = scope_bindings("upload", namespace="")
+    BINDINGS: ClassVar[list[BindingType]] = [*scope_bindings("upload", namespace=""),
+                                             *studio_key_bindings()]
 
     def __init__(self, start_dir: Path) -> None:
         super().__init__()
@@ -71,6 +72,7 @@ class UploadScreen(ModalScreen[str | None]):
 
                     yield MediaStill(id="upload-still")
             yield Input(placeholder="/path/to/clip.mp4 or https://…", id="upload-input")
+        yield Footer()
 
     def on_mount(self) -> None:
         """Start in the tree."""

@@ -16,11 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nemo_tui.textsafe import safe_line
-from nemo_tui.ui.commands import scope_bindings
+from nemo_tui.ui.commands import scope_bindings, studio_key_bindings
 
 if TYPE_CHECKING:
     from nemo_tui.ui.draft_versions import StudioVersions
@@ -52,7 +52,8 @@ class VersionsScreen(ModalScreen[None]):
     """The draft versions of the current session; Esc closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", id="close"),
-                                             *scope_bindings("versions", namespace="")]
+                                             *scope_bindings("versions", namespace=""),
+                                             *studio_key_bindings()]
 
     def __init__(self, versions: StudioVersions, *,
                  on_export: Callable[[int], Any]) -> None:
@@ -72,6 +73,7 @@ class VersionsScreen(ModalScreen[None]):
             yield OptionList(id="versions-list")
             with VerticalScroll(id="versions-diff"):
                 yield Static(Text(""), markup=False, id="versions-diff-text")
+        yield Footer()
 
     def on_mount(self) -> None:
         """Load the list, and keep it current while the screen is open."""
