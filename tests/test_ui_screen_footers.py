@@ -45,12 +45,14 @@ def bottom_line(app) -> str:
 
 
 def footer_ready(app, name: str) -> bool:
-    """``name`` is the screen on top and its own footer shows its keys."""
+    """``name`` is the screen on top and its own footer is painted (its first key, Esc, is on
+    the bottom line: every one of these screens closes with Esc)."""
     screen = app.screen
     if type(screen).__name__ != name:
         return False
     footers = screen.query(Footer)
-    return bool(footers) and bool(footers.first().query(FooterKey))
+    return (bool(footers) and bool(footers.first().query(FooterKey))
+            and "esc Close" in bottom_line(app))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
