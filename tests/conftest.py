@@ -6,6 +6,9 @@ import signal
 
 import pytest
 
+# the studio tests' fixtures (fast_idle, backend) and helpers live in test_ui_support.py
+pytest_plugins = ("test_ui_support",)
+
 
 def pytest_configure(config):
     """Ctrl+C means "stop" in the children the tests interrupt, however the suite was started.

@@ -10,14 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, settle
 
 from nemo_tui.keymap import normalize_key, resolve
 from nemo_tui.ui.commands import ACTIONS

@@ -6,15 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    run_sse_count,
-    settle,
-    until,
-)
+from test_ui_support import lines, make_studio, run_sse_count, settle, until
 from textual import events
 from textual._xterm_parser import XTermParser
 

@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
+from test_ui_support import (
     RecordingStudio,
-    fast_idle,
     lines,
     run_sse_count,
     say,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import RecordingStudio, fast_idle, say, settle, studio_settings  # noqa: F401
+from test_ui_support import RecordingStudio, say, settle, studio_settings
 
 from nemo_tui.api import ClientConfig, NemoClient
 from nemo_tui.api import models as m

@@ -9,15 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, say, settle
 
 from nemo_tui.api.models import SessionInfo
 from nemo_tui.config import AppPaths, load_settings

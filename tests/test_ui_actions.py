@@ -3,16 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    run_sse_count,
-    say,
-    settle,
-    tiny_png,
-)
+from test_ui_support import lines, make_studio, run_sse_count, say, settle, tiny_png
 from textual.command import CommandPalette
 
 from nemo_tui.config import read_config_file

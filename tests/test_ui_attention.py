@@ -7,10 +7,8 @@ import re
 
 import pytest
 from test_ui_copy_search import spy_writes
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
+from test_ui_support import (
     RecordingStudio,
-    backend_fixture,
-    fast_idle,
     lines,
     make_studio,
     say,

@@ -10,14 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    settle,
-    until,
-)
+from test_ui_support import lines, make_studio, settle, until
 
 from nemo_tui.ui.screens.batch_file import BatchFileScreen
 from nemo_tui.ui.screens.sessions import SessionsScreen

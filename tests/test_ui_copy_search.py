@@ -6,10 +6,8 @@ import base64
 import re
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
+from test_ui_support import (
     RecordingStudio,
-    backend_fixture,
-    fast_idle,
     lines,
     make_studio,
     say,

@@ -5,14 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    lines,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, say, settle, wait_until
 
 GENERATE = "make a 5 second video of a forest with piano music"
 

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
+from test_ui_support import (
     RecordingStudio,
-    backend_fixture,
-    fast_idle,
     lines,
     make_studio,
     say,

@@ -4,13 +4,7 @@ them at start (batch jobs were announced again on every start) (Pilot, local bac
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    make_studio,
-    settle,
-    wait_until,
-)
+from test_ui_support import make_studio, settle, wait_until
 
 from nemo_tui.jobs import JobStore, RenderJob
 

@@ -5,15 +5,7 @@ and transcript) (Pilot, local backend)."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, say, settle, wait_until
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 

@@ -7,15 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, say, settle, wait_until
 
 from nemo_tui.jobs import JobStore
 

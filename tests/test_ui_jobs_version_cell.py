@@ -4,12 +4,7 @@ nothing), and "v1 · <path>" once downloaded (Pilot)."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    RecordingStudio,
-    fast_idle,
-    studio_settings,
-    wait_until,
-)
+from test_ui_support import RecordingStudio, studio_settings, wait_until
 
 from nemo_tui.jobs import RenderJob
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_ui_support import RecordingStudio, fast_idle, studio_settings  # noqa: F401
+from test_ui_support import RecordingStudio, studio_settings
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 

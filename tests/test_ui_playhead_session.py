@@ -10,7 +10,7 @@ import copy
 
 import pytest
 from test_draft import SEED
-from test_ui_support import RecordingStudio, fast_idle, studio_settings  # noqa: F401
+from test_ui_support import RecordingStudio, studio_settings
 
 from nemo_tui.draft import decode_draft
 

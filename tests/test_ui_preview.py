@@ -8,14 +8,7 @@ from pathlib import Path
 
 import pytest
 from preview_support import keyframe_times, make_single_keyframe_video
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import make_studio, say, settle, wait_until
 
 from nemo_tui.preview.errors import INSTALL_HINT
 from nemo_tui.ui.screens.preview import PreviewScreen, open_preview

@@ -7,12 +7,7 @@ from pathlib import Path
 
 import pytest
 from preview_support import block_colour, close, frame_picture, make_single_keyframe_video
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    studio_settings,
-    wait_until,
-)
+from test_ui_support import studio_settings, wait_until
 from textual.app import App, ComposeResult
 
 from nemo_tui.draft import Segment

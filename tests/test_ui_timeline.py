@@ -7,16 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    run_sse_count,
-    say,
-    settle,
-    tiny_png,
-)
+from test_ui_support import lines, make_studio, run_sse_count, say, settle, tiny_png
 
 from nemo_tui.edit_check import APPLIED, NOT_APPLIED
 from nemo_tui.ui.widgets.chat import ChatInput

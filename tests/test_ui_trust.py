@@ -10,16 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    fast_idle,
-    lines,
-    make_studio,
-    run_sse_count,
-    say,
-    settle,
-    shown,
-    until,
-)
+from test_ui_support import lines, make_studio, run_sse_count, say, settle, shown, until
 
 from nemo_tui.local import agent as agent_mod
 from nemo_tui.local.agent import Say

@@ -9,15 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-    wait_until,
-)
+from test_ui_support import lines, make_studio, say, settle, wait_until
 from textual.widgets import OptionList, Static
 
 from nemo_tui.local.probe import probe_media

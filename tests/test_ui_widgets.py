@@ -6,16 +6,7 @@ import dataclasses
 import socket
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-    studio_settings,
-    until,
-)
+from test_ui_support import lines, say, settle, studio_settings, until
 from textual.app import App, ComposeResult
 
 from nemo_tui.draft import decode_draft
