@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,6 +43,35 @@ def keys_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Columns of the help's key column (fits all but "Ctrl+J / Shift+Enter", which wraps).
+KEY_WIDTH = 15
+
+
+def help_tables(rows: list[tuple[str, str, str]]) -> Group:
+    """The key rows grouped by where they work: a heading, then two columns (key, action).
+
+    Two columns rather than three leave the action most of an 80-column terminal (a third
+    column squeezed it to ~27 characters); the key column has one width in every group, so
+    the groups line up, and long text wraps (a rare long key too, at its " / "): nothing
+    needs sideways scrolling.
+    """
+    key_width = min(KEY_WIDTH, max(len(key) for key, _, _ in rows))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for key, what, place in rows:
+        groups.setdefault(place, []).append((key, what))
+    parts: list[Any] = [Text("nemo-tui keys", style="bold", justify="center")]
+    for place, entries in groups.items():
+        table = Table(title=Text(place[:1].upper() + place[1:], style="bold"),
+                      title_justify="left", show_header=False, show_edge=False,
+                      pad_edge=False, expand=True, box=None)
+        table.add_column("Key", style="bold", width=key_width)
+        table.add_column("Action", ratio=1)
+        for key, what in entries:
+            table.add_row(Text(key), Text(what))
+        parts += [Text(""), table]
+    return Group(*parts)
+
+
 class HelpScreen(ModalScreen[None]):
     """A modal listing every key; Esc, F1 or q closes it."""
 
@@ -51,15 +81,10 @@ class HelpScreen(ModalScreen[None]):
                                              *studio_key_bindings(STUDIO_KEYS)]
 
     def compose(self) -> ComposeResult:
-        """Build the key table."""
-        table = Table(title="nemo-tui keys", expand=True, show_edge=False, pad_edge=False)
-        table.add_column("Key", no_wrap=True, style="bold")
-        table.add_column("Action", ratio=1)
-        table.add_column("Where", no_wrap=True, style="dim")
-        for key, what, place in key_rows(getattr(self.app, "key_table", None)):
-            table.add_row(Text(key), Text(what), Text(place))
+        """Build the key tables, one per place the keys work."""
         with VerticalScroll(id="help-body"):
-            yield Static(table, id="help-table")
+            yield Static(help_tables(key_rows(getattr(self.app, "key_table", None))),
+                         id="help-table")
             yield Static(Text("Esc closes this screen. The mouse works too, but nothing needs it.",
                               style="dim"), markup=False)
         yield Footer()
