@@ -117,7 +117,8 @@ async def test_edit_key_composes_sends_applies_and_confirms(backend, tmp_path, c
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 async def test_media_bin_enter_inserts_an_upload_at_the_playhead(backend, tmp_path, size):
-    """m shows the uploads; Enter composes the insert at the playhead; it is applied."""
+    """m shows the uploads (then what was generated); Enter composes the insert at the
+    playhead; it is applied."""
     png = tiny_png(tmp_path / "still.png")
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=size) as pilot:
@@ -127,7 +128,8 @@ async def test_media_bin_enter_inserts_an_upload_at_the_playhead(backend, tmp_pa
         await pilot.press("f3", "right", "right", "right", "m")
         media = app.timeline.media_bin
         assert media.display and app.focused is media
-        assert [i.name for i in media.items] == ["still.png"]
+        assert [(i.name, i.generated) for i in media.items] == [
+            ("still.png", False), ("City at Night.mp4", True), ("Upbeat pop.m4a", True)]
         assert media.get_option_at_index(0).prompt.plain.startswith("still.png · image")
         await pilot.press("enter")
         inp = app.query_one(ChatInput)
@@ -138,6 +140,27 @@ async def test_media_bin_enter_inserts_an_upload_at_the_playhead(backend, tmp_pa
         assert APPLIED in lines(app)
         await pilot.press("f3", "m")
         assert not media.display and app.focused is app.timeline.tree
+
+
+async def test_media_bin_offers_what_the_local_agent_generated(backend, tmp_path):
+    """The local backend lists its generated clip and tune (no upload needed); Enter on the
+    clip composes its insert at the playhead, and the local agent applies it."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await generated(pilot, backend)
+        await pilot.press("right", "right", "right", "m")
+        media = app.timeline.media_bin
+        assert [(i.name, i.kind, i.generated) for i in media.items] == [
+            ("City at Night.mp4", "video", True), ("Upbeat pop.m4a", "audio", True)]
+        assert media.get_option_at_index(0).prompt.plain.startswith(
+            "City at Night.mp4 · video (generated) · 15 s · 1920×1080")
+        await pilot.press("enter")
+        inp = app.query_one(ChatInput)
+        assert inp.value == 'Insert the generated "City at Night.mp4" at 3s on the Video track.'
+        await pilot.press("enter")
+        await settle(pilot)
+        assert ("City at Night.mp4", 3000, 13000) in video(app)
+        assert APPLIED in lines(app)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import edits, replies, segment_edits
+from . import edits, generated, replies, segment_edits
 from .edits import EditError
 from .prompt import has_cjk, make_title, parse_request
 from .understand import Op, classify
@@ -69,6 +69,9 @@ class TurnContext:
 
     draft: dict[str, Any] | None
     uploads: list[dict[str, Any]] = field(default_factory=list)
+    #: The session's generated media (read: an insert may name one) and, appended, what this
+    #: turn generates (local/generated.py lists it in the state's ``generated_media``).
+    generated: list[dict[str, Any]] = field(default_factory=list)
     charge: Callable[[int], None] = lambda n: None
     freeze: Callable[[int], None] = lambda n: None
     unfreeze: Callable[[int], None] = lambda n: None
@@ -122,7 +125,7 @@ def _reserve(ctx: TurnContext, cost: int) -> None:
 async def run_turn(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
     """Answer one chat message. Never raises, except OutOfCredits before the first step."""
     try:
-        op = classify(message, ctx.draft, ctx.uploads)
+        op = classify(message, ctx.draft, ctx.uploads, ctx.generated)
     except Exception:  # noqa: BLE001 - a parser bug must not break the session
         op = Op("unknown")
     zh = has_cjk(message)
@@ -171,12 +174,13 @@ async def _generate(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
         for wait in _waits(ctx, "video"):
             yield wait
         ctx.draft = raw
+        title = make_title(req.subject)
+        ctx.generated.append(generated.video_entry(raw, title, req.seconds))
         scenes = [sg["m"]["name"] for sg in edits.scenes(raw)]
         yield Result("generate_video_with_seedance", {
             "status": "success", "duration": req.seconds, "width": raw["m"]["width"],
             "height": raw["m"]["height"], "scenes": scenes}, call)
         final = edits.normalize(raw)
-        title = make_title(req.subject)
         operations: list[dict[str, Any]] = []
         if req.music:
             call = _call_id(ctx)
@@ -184,8 +188,10 @@ async def _generate(ctx: TurnContext, message: str) -> AsyncIterator[AgentStep]:
             for wait in _waits(ctx, "music"):
                 yield wait
             edits.add_music(final, req.mood)
+            tune = final["t"][1]["sg"][0]["m"]["name"]
+            ctx.generated.append(generated.music_entry(tune, req.mood, req.seconds))
             yield Result("generate_music", {"status": "success", "mood": req.mood,
-                                            "name": final["t"][1]["sg"][0]["m"]["name"]}, call)
+                                            "name": tune}, call)
             operations.append({"op": "add_bgm", "mood": req.mood, "volume": 0.35})
         edits.set_title(final, title)
         operations.append({"op": "add_title", "text": title, "start": 0, "duration": 3})

@@ -8,7 +8,8 @@ from typing import Any
 from .prompt import MOOD_TITLES, Request
 
 # Ops answered with text only (no tool call, no credits).
-TALK = {"help", "hello", "thanks", "unknown", "no_draft", "no_upload", "unclear", "export_hint"}
+TALK = {"help", "hello", "thanks", "unknown", "no_draft", "no_upload", "no_generated", "unclear",
+        "export_hint"}
 
 CAPABILITIES_EN = (
     "I can generate a video from a description and then edit it. Try:\n"
@@ -65,6 +66,11 @@ def talk(op: Any, message: str, zh: bool) -> str:
                 f"I couldn't find an uploaded {kind} in this session. Upload it first (drag it "
                 "onto the chat or use the Upload button), then say \"use my uploaded clip as "
                 "the intro\".")
+    if op.kind == "no_generated":
+        name = op.args.get("name", "")
+        return (f"这个会话里没有名为“{name}”的生成素材。" if zh else
+                f"I haven't generated anything called \"{name}\" in this session; the media "
+                "bin lists what I made.")
     if op.kind == "unclear":
         return _UNCLEAR.get(op.args.get("about", ""), caps)
     if op.kind == "help":

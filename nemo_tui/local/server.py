@@ -85,6 +85,8 @@ class Backend:
         self._styles = itertools.cycle(("success", "bare", "code"))
         #: Polls answered per render under a ``"progress": "advance"`` fault (not persisted).
         self.poll_ticks: dict[str, int] = {}
+        #: One lock per generated file being made (local/generated.py), on this server's loop.
+        self.generated_locks: dict[Path, asyncio.Lock] = {}
 
     def opt(self, name: str, default: Any) -> Any:
         """A server option with its default."""
@@ -321,7 +323,7 @@ def create_app(data_dir: Path, *, faults: list[dict] | None = None,
                agent_options: dict | None = None, render_options: dict | None = None,
                server_options: dict | None = None) -> Any:
     """Build the ASGI app (the request log wraps the Starlette app)."""
-    from nemo_tui.local import media_routes, sse_route
+    from nemo_tui.local import generated, media_routes, sse_route
 
     backend = Backend(data_dir, faults=faults, agent_options=agent_options,
                       render_options=render_options, server_options=server_options)
@@ -332,6 +334,7 @@ def create_app(data_dir: Path, *, faults: list[dict] | None = None,
         Route("/api/credits/balance/simple", credits, methods=["GET"]),
         Route("/api/state/nemo_agent/me/{sid}/latest", state, methods=["GET"]),
         *media_routes.routes(),
+        *generated.routes(),
         Route("/_local/faults", control_faults, methods=["GET", "POST", "DELETE"]),
         Route("/_local/requests", control_requests, methods=["GET", "DELETE"]),
         Route("/_local/tokens", control_tokens, methods=["POST"]),

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from nemo_tui.local import agent as agent_mod
 from nemo_tui.local.agent import Say, TurnContext, Wait
 from nemo_tui.local.faults import DropConnection, StreamKit, fault_stream
+from nemo_tui.local.generated import add_to_session
 from nemo_tui.local.server import (
     Backend,
     Denied,
@@ -88,8 +89,10 @@ def _message_text(body: dict[str, Any]) -> str:
 class Turn:
     """One agent turn of a session: runs the agent, applies its draft, feeds a step queue."""
 
-    def __init__(self, be: Backend, session: dict[str, Any], message: str) -> None:
+    def __init__(self, be: Backend, session: dict[str, Any], message: str,
+                 base_url: str = "") -> None:
         self.be = be
+        self.base_url = base_url  # of the cdn_url of what the turn generates
         self.sid = session["session_id"]
         self.user_id = session["user_id"]
         self.message = message
@@ -98,6 +101,7 @@ class Turn:
         self.ctx = TurnContext(
             draft=copy.deepcopy(session["state"].get("draft")),
             uploads=copy.deepcopy(session["state"].get("video_infos", [])),
+            generated=copy.deepcopy(session["state"].get("generated_media") or []),
             charge=lambda n: store.charge(self.user_id, n),
             freeze=lambda n: store.freeze(self.user_id, n),
             unfreeze=lambda n: store.unfreeze(self.user_id, n),
@@ -136,6 +140,9 @@ class Turn:
         known = {i.get("filename") for i in session["state"]["video_infos"]}
         session["state"]["video_infos"] += [u for u in self.ctx.uploads
                                             if u.get("filename") not in known]
+        made = [g for g in self.ctx.generated if "_source" in g]  # what this turn generated
+        if made:
+            add_to_session(session, made, self.base_url)
         session["turns"] = session.get("turns", 0) + 1
         self.be.store.save_session(session)
 
@@ -167,6 +174,7 @@ async def run_sse(request: Request) -> Any:
         raise Denied(fail(1002, "session not found", 404))
     session = be.session_or_404(str(sid), rec)
     message = _message_text(body)
+    base_url = str(request.base_url)
     streaming = body.get("streaming") is True
     encoder = EventEncoder(str(be.opt("event_style", "adk")))
     heartbeat = float(be.opt("heartbeat_interval", 5.0))
@@ -181,7 +189,7 @@ async def run_sse(request: Request) -> Any:
     if rule is None or _runs_agent(rule):
         # The agent refuses a paid step before its first event: wait briefly for that first
         # step so the refusal can still be an HTTP 2001 instead of an in-stream error.
-        queue = Turn(be, session, message).start()
+        queue = Turn(be, session, message, base_url).start()
         first, getter = await _first_step(queue, heartbeat)
         out_of_credits = getattr(agent_mod, "OutOfCredits", None)
         if out_of_credits is not None and isinstance(first, out_of_credits):
@@ -192,7 +200,7 @@ async def run_sse(request: Request) -> Any:
         if started:  # the turn already running for this request
             queue, first, getter = started.pop()
             return stream(**kw).frames(queue, first=first, getter=getter)
-        return stream(**kw).frames(Turn(be, session, message).start())
+        return stream(**kw).frames(Turn(be, session, message, base_url).start())
 
     if rule is None or not rule.get("stream"):
         return SSEResponse(turn())

@@ -224,13 +224,15 @@ def _scene_op(text: str, count: int) -> Op | None:
     return None
 
 
-def classify(text: str, draft: dict[str, Any] | None, uploads: list[dict[str, Any]]) -> Op:
-    """Decide what a message asks for. Never raises."""
+def classify(text: str, draft: dict[str, Any] | None, uploads: list[dict[str, Any]],
+             generated: list[dict[str, Any]] | None = None) -> Op:
+    """Decide what a message asks for (``generated``: the session's generated media, which an
+    insert may name). Never raises."""
     text = text.strip()
     if not text:
         return Op("help")
     has_draft = isinstance(draft, dict) and bool(draft.get("t"))
-    composed = segment_op(text, draft if has_draft else None, uploads)
+    composed = segment_op(text, draft if has_draft else None, uploads, generated or [])
     if composed is not None:  # the timeline's edit keys: checked first, they name the target
         kind, args = composed
         return Op("no_draft", {"edit": kind}) if kind.startswith(("seg_", "insert")) and \

@@ -21,10 +21,11 @@ _EN_HEAD = re.compile(
 _ZH_HEAD = re.compile(
     r"^\s*(?P<verb>删除|将)\s*(?:(?P<role>视频|背景音乐|音频|标题|文字)轨道|"
     r"第\s*(?P<tn>\d+)\s*条轨道(?:（[^）]*）)?)的第\s*(?P<n>\d+)\s*个片段")
-_EN_INSERT = re.compile(r'^\s*insert\s+(?:my uploaded|the generated)\s+"(?P<name>.*)"\s+at\s+'
-                        + _NUM + r"\s*s\s+on\s+the\s+video\s+track\s*\.?\s*$", _I | re.DOTALL)
-_ZH_INSERT = re.compile(r"^\s*在视频轨道的\s*" + _NUM + r"\s*秒\s*处插入(?:我上传的|生成的)“(?P<name>.*)”。?\s*$",
-                        re.DOTALL)
+_EN_INSERT = re.compile(r'^\s*insert\s+(?P<whose>my uploaded|the generated)\s+"(?P<name>.*)"\s+'
+                        r"at\s+(?P<at>\d+(?:\.\d+)?)\s*s\s+on\s+the\s+video\s+track\s*\.?\s*$",
+                        _I | re.DOTALL)
+_ZH_INSERT = re.compile(r"^\s*在视频轨道的\s*(?P<at>\d+(?:\.\d+)?)\s*秒\s*处插入(?P<whose>我上传的|生成的)"
+                        r"“(?P<name>.*)”。?\s*$", re.DOTALL)
 _ROLE_TYPES = {"video": (0, 0), "bgm": (1, 0), "audio": (1, 0), "music": (1, 0),
                "title": (7, 0), "text": (7, 1), "视频": (0, 0), "背景音乐": (1, 0), "音频": (1, 0),
                "标题": (7, 0), "文字": (7, 1)}
@@ -76,28 +77,32 @@ def _upload(name: str, uploads: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def _insert(text: str, uploads: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
-    """``Insert my uploaded "x" at 7.5s on the Video track.`` (or its Chinese form)."""
-    m = _EN_INSERT.match(text)
-    at = name = None
-    if m:
-        name, at = m.group("name"), m.group(2)
-    else:
-        m = _ZH_INSERT.match(text)
-        if m:
-            at, name = m.group(1), m.group("name")
-    if name is None or at is None:
+def _insert(text: str, uploads: list[dict[str, Any]], generated: list[dict[str, Any]]
+            ) -> tuple[str, dict[str, Any]] | None:
+    """``Insert my uploaded "x" at 7.5s on the Video track.``, ``Insert the generated "x" …``
+    (or their Chinese forms): the named upload, or generated media, at the time."""
+    m = _EN_INSERT.match(text) or _ZH_INSERT.match(text)
+    if m is None:
         return None
-    upload = _upload(name, uploads)
-    if upload is None:
-        return "no_upload", {"kind": "file named " + name[:60]}
-    return "insert_media", {"at_ms": round(float(at) * 1000), "upload": upload}
+    name = m.group("name")
+    if m.group("whose").lower() in ("the generated", "生成的"):
+        found = _upload(name, generated)
+        if found is None:
+            return "no_generated", {"name": name[:60]}
+        # its scenes are made again by name, like any generated scene: no file to read
+        found = {k: v for k, v in found.items() if k != "cdn_url"}
+    else:
+        found = _upload(name, uploads)
+        if found is None:
+            return "no_upload", {"kind": "file named " + name[:60]}
+    return "insert_media", {"at_ms": round(float(m.group("at")) * 1000), "upload": found}
 
 
-def segment_op(text: str, draft: Any, uploads: list[dict[str, Any]]
+def segment_op(text: str, draft: Any, uploads: list[dict[str, Any]],
+               generated: list[dict[str, Any]] | None = None
                ) -> tuple[str, dict[str, Any]] | None:
     """(op kind, args) of a composed timeline instruction, or None for any other message."""
-    found = _insert(text, uploads)
+    found = _insert(text, uploads, generated or [])
     if found is not None:
         return found
     zh = False
