@@ -13,19 +13,15 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from nemo_tui import __version__
 from nemo_tui.api.errors import NemoError
 from nemo_tui.config import Settings, load_settings
 from nemo_tui.textsafe import safe_line, safe_text
 
-if TYPE_CHECKING:
-    from nemo_tui.api.client import NemoClient
-
 PROG = "nemo-tui"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 #: What each subcommand does, in CLI.md's words (keys, transcript, web: the README's): the
@@ -227,7 +223,9 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
              "new_session": getattr(args, "new_session", None)}
     command = args.command
     if command == "serve-local":
-        return _serve_local(args, output)
+        from nemo_tui.cli_serve import run_serve_local
+
+        return run_serve_local(args, output)
     settings = load_settings(flags)
     if settings.env_token:
         output.secrets.append(settings.env_token)
@@ -299,7 +297,9 @@ def _studio(settings: Settings, output: Output) -> int:
 async def _run_command(args: argparse.Namespace, settings: Settings, output: Output) -> int:
     """Run one network command with a client that is always closed."""
     if args.command == "upload":
-        urls, paths = _split_upload_items(args.items)  # pre-checks before any request
+        from nemo_tui.cli_upload import split_upload_items
+
+        urls, paths = split_upload_items(args.items)  # pre-checks before any request
     if args.command == "ask":
         from nemo_tui.cli_ask import checked_message
 
@@ -327,11 +327,17 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
 
             return await run_open(client, output)
         if args.command == "state":
-            return await _state(client, settings, output)
+            from nemo_tui.cli_state import run_state
+
+            return await run_state(client, settings, output)
         if args.command == "credits":
-            return await _credits(client, output)
+            from nemo_tui.cli_state import run_credits
+
+            return await run_credits(client, output)
         if args.command == "upload":
-            return await _upload(client, output, paths, urls)
+            from nemo_tui.cli_upload import run_upload
+
+            return await run_upload(client, output, paths, urls)
         if args.command == "export":
             from nemo_tui.cli_export import resume_job, run_export
 
@@ -346,123 +352,3 @@ async def _run_command(args: argparse.Namespace, settings: Settings, output: Out
         if token is not None:
             output.secrets.append(token.token)
         await client.aclose()
-
-
-async def _state(client: NemoClient, settings: Settings, output: Output) -> int:
-    """Print the session's timeline summary (or its JSON form); its draft is kept as a version."""
-    from nemo_tui.cli_versions import record_version
-    from nemo_tui.draft import decode_draft, draft_json, summarize
-
-    state = await client.state()
-    await record_version(settings, output, state.session_id or client.session.session_id,
-                         state.draft)
-    draft = decode_draft(state.draft)
-    if output.json_mode:
-        output.json({**draft_json(draft), "draft": state.draft})
-    else:
-        output.out(safe_text(summarize(draft)))
-    return EXIT_OK
-
-
-async def _credits(client: NemoClient, output: Output) -> int:
-    """Print the credit balance."""
-    credits = await client.credits()
-    if output.json_mode:
-        output.json({"available": credits.available, "frozen": credits.frozen,
-                     "total": credits.total})
-    else:
-        output.out(f"Credits: {credits.available} available, {credits.frozen} frozen, "
-                   f"{credits.total} total")
-    return EXIT_OK
-
-
-def _split_upload_items(items: list[str]) -> tuple[list[str], list[Path]]:
-    """Separate URLs from paths and pre-check every path (exit 2 before any request)."""
-    from nemo_tui.api.client import check_upload_path
-
-    urls = [i for i in items if i.lower().startswith(("http://", "https://"))]
-    paths = [Path(i).expanduser() for i in items if i not in urls]
-    for path in paths:
-        check_upload_path(path)
-    return urls, paths
-
-
-async def _upload(client: NemoClient, output: Output, paths: list[Path], urls: list[str]) -> int:
-    """Upload files (streamed, with progress on a terminal) and URLs."""
-    files = []
-    show_progress = not output.json_mode and sys.stderr.isatty()
-
-    def progress(done: int, total: int | None) -> None:
-        if show_progress and total:
-            sys.stderr.write(f"\r… uploading {done * 100 // total}%")
-            sys.stderr.flush()
-
-    if paths:
-        files += await client.upload_files(paths, progress=progress)
-        if show_progress:
-            sys.stderr.write("\n")
-    if urls:
-        files += await client.upload_urls(urls)
-    if output.json_mode:
-        output.json({"files": [{"name": f.filename, "type": f.file_type, "url": f.cdn_url,
-                                "duration": f.duration, "width": f.width, "height": f.height}
-                               for f in files]})
-        return EXIT_OK
-    for f in files:
-        details = [f.file_type or "file"]
-        if f.duration is not None:
-            details.append(f"{f.duration:g}s")
-        if f.width and f.height:
-            details.append(f"{f.width}x{f.height}")
-        output.out(f"Uploaded {safe_line(f.filename)} ({', '.join(details)})")
-    return EXIT_OK
-
-
-def _serve_local(args: argparse.Namespace, output: Output) -> int:
-    """Run the built-in backend in the foreground until Ctrl-C."""
-    if args.host not in LOOPBACK_HOSTS and not args.host.startswith("127."):
-        raise UsageError(f"Refusing to serve on {args.host}: the local backend has no real "
-                         "authentication, so it only listens on loopback (e.g. 127.0.0.1).")
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"The port {args.port} is out of range (0-65535).")
-    from nemo_tui.config import AppPaths
-    from nemo_tui.local.runner import LocalBackendUnavailable, serve_forever, studio_server_options
-    from nemo_tui.local_launch import render_options
-    from nemo_tui.store import ensure_private_dir
-
-    try:
-        server_options = studio_server_options(args.draft_format)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    data_dir = ensure_private_dir(AppPaths.default().local_backend_dir)
-    _check_port_free(args.host, args.port)
-
-    def ready(url: str) -> None:
-        output.note(f"Local backend on {url} (Ctrl-C to stop). Use it with NEMO_API_URL={url}")
-
-    try:
-        serve_forever(host=args.host, port=args.port, data_dir=data_dir, on_ready=ready,
-                      server_options=server_options,
-                      render_options=render_options(load_settings({})))
-    except LocalBackendUnavailable as exc:
-        raise NemoError(str(exc)) from None
-    except SystemExit as exc:  # uvicorn exits this way when it cannot bind the port
-        if not exc.code:
-            return EXIT_OK
-        raise NemoError(f"Could not listen on {args.host}:{args.port}; is the port already "
-                        "in use? Try another one with --port.") from None
-    return EXIT_OK
-
-
-def _check_port_free(host: str, port: int) -> None:
-    """Fail early with one sentence when the port is taken (uvicorn would print a traceback)."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            raise NemoError(f"Could not listen on {host}:{port}; is the port already in use? "
-                            "Try another one with --port.") from None

@@ -80,7 +80,8 @@ def _server_class() -> type:
 
 def run_web(settings: Settings, output: Output, *, host: str | None, port: int) -> int:
     """Serve the studio until Ctrl-C (or SIGTERM); returns the exit code."""
-    from nemo_tui.cli import UsageError, _check_port_free
+    from nemo_tui.cli import UsageError
+    from nemo_tui.cli_serve import check_port_free
 
     host = host or DEFAULT_HOST
     if not 0 < port <= 65535:
@@ -92,7 +93,7 @@ def run_web(settings: Settings, output: Output, *, host: str | None, port: int) 
             from None
     if not is_loopback_host(host):
         output.err(NO_AUTH_WARNING.format(host=host, port=port))
-    _check_port_free(host.strip("[]"), port)
+    check_port_free(host.strip("[]"), port)
     url = url_of(host, port)
     server = server_class(studio_command(settings), host=host.strip("[]"), port=port,
                     title="nemo-tui", public_url=url)
