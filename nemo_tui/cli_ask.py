@@ -131,7 +131,11 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
         with contextlib.suppress(OSError, NemoError):
             sid = client.session.session_id if client.session else session.session_id
             SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
-    await record_after_turn(client, settings, output, message, after)
+    from nemo_tui.cli_sessions import remember_title
+
+    after = await record_after_turn(client, settings, output, message, after)
+    if after is not None and client.session is not None:
+        await asyncio.to_thread(remember_title, settings, client.session.session_id, after)
     return exit_code
 
 

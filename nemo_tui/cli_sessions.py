@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Any
 
 from nemo_tui.cli import EXIT_OK, PROG, UsageError
 from nemo_tui.textsafe import safe_line
@@ -25,6 +26,26 @@ def known_sessions(settings: Settings) -> tuple[list[RecentSession], str | None]
     if current is not None and all(r.session_id != current_id for r in recent):
         recent.insert(0, RecentSession(current.session_id, current.task_id))
     return recent, current_id
+
+
+def remember_title(settings: Settings, session_id: str, raw_draft: Any,
+                   task_name: str | None = None) -> None:
+    """Record the session's title for `sessions` (the draft's, else a task name of its own), as
+    the studio does; only when it changed, so that reading the state does not reorder the list."""
+    from nemo_tui.draft import decode_draft
+    from nemo_tui.session import DEFAULT_TASK_NAME
+    from nemo_tui.store import SessionStore
+
+    draft = decode_draft(raw_draft)
+    title = (draft.title if draft is not None and draft.title else None) or (
+        task_name if task_name and task_name != DEFAULT_TASK_NAME else None)
+    if not title or not title.strip():
+        return
+    recent, _ = known_sessions(settings)
+    if any(r.session_id == session_id and r.title == title for r in recent):
+        return
+    with contextlib.suppress(OSError):  # the list is a convenience: never fail the command
+        SessionStore(settings.paths).touch(settings.api_url, session_id, title=title)
 
 
 def use_session(settings: Settings, session_id: str) -> None:

@@ -5,6 +5,7 @@ Split from cli.py (parser and dispatch only). No Textual, no Rich.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from nemo_tui.cli import EXIT_OK
@@ -18,12 +19,14 @@ if TYPE_CHECKING:
 
 async def run_state(client: NemoClient, settings: Settings, output: Output) -> int:
     """Print the session's timeline summary (or its JSON form); its draft is kept as a version."""
+    from nemo_tui.cli_sessions import remember_title
     from nemo_tui.cli_versions import record_version
     from nemo_tui.draft import decode_draft, draft_json, summarize
 
     state = await client.state()
-    await record_version(settings, output, state.session_id or client.session.session_id,
-                         state.draft)
+    session_id = state.session_id or client.session.session_id
+    await record_version(settings, output, session_id, state.draft)
+    await asyncio.to_thread(remember_title, settings, session_id, state.draft, state.task_name)
     draft = decode_draft(state.draft)
     if output.json_mode:
         output.json({**draft_json(draft), "draft": state.draft})

@@ -49,16 +49,18 @@ async def record_version(settings: Settings, output: Output, session_id: str, ra
 
 
 async def record_after_turn(client: NemoClient, settings: Settings, output: Output,
-                            message: str, draft: Any = None) -> None:
-    """After `ask`: record the session's draft (fetched unless given) as led to by ``message``."""
+                            message: str, draft: Any = None) -> Any:
+    """After `ask`: record the session's draft (fetched unless given) as led to by ``message``;
+    returns that draft (None when it could not be fetched)."""
     if client.session is None:
-        return
+        return None
     if draft is None:
         try:
             draft = (await client.state()).draft
         except NemoError:
-            return  # the turn's outcome is already reported; the next `state` records it
+            return None  # the turn's outcome is already reported; the next `state` records it
     await record_version(settings, output, client.session.session_id, draft, message)
+    return draft
 
 
 def load_version(settings: Settings, session_id: str | None, number: int

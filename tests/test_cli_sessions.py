@@ -68,6 +68,23 @@ def test_sessions_open_and_session_by_id(local_backend, capsys):
     assert out.strip() == link
 
 
+@pytest.mark.timeout(60)
+def test_sessions_and_transcript_know_the_title_of_a_cli_made_video(local_backend, capsys):
+    """The studio records a session's title; the CLI does too (it read null before)."""
+    url = local_backend.url
+    assert cli(capsys, url, "ask", "make a 2-second video about the sea")[0] == 0
+    (first,) = sessions_json(capsys, url)
+    assert first["title"] == "Sea"
+    code, out, err = cli(capsys, url, "transcript", "--format", "json")
+    assert code == 0 and json.loads(out)["title"] == "Sea", err
+    local_backend.add_faults([{"endpoint": "run_sse", "stream": "no_text"}])
+    assert cli(capsys, url, "ask", "change the title to Night Lights")[0] == 0
+    assert sessions_json(capsys, url)[0]["title"] == "Night Lights"
+    (before,) = sessions_json(capsys, url)
+    assert cli(capsys, url, "state")[0] == 0  # reading the state reorders nothing
+    assert sessions_json(capsys, url) == [before]
+
+
 def test_unknown_session_id_is_exit_2(local_backend, capsys):
     code, _, err = cli(capsys, local_backend.url, "--session", "nope", "state")
     assert code == 2 and "nemo-tui sessions" in err
