@@ -38,7 +38,11 @@ def run_serve_local(args: argparse.Namespace, output: Output) -> int:
     check_port_free(args.host, args.port)
 
     def ready(url: str) -> None:
-        output.note(f"Local backend on {url} (Ctrl-C to stop). Use it with NEMO_API_URL={url}")
+        if output.json_mode:  # a script learns the URL from stdout, as JSON only
+            output.json({"url": url})
+        else:
+            output.note(f"Local backend on {url} (Ctrl-C to stop). Use it with "
+                        f"NEMO_API_URL={url}")
 
     try:
         serve_forever(host=args.host, port=args.port, data_dir=data_dir, on_ready=ready,

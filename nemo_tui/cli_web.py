@@ -11,6 +11,7 @@ import io
 import ipaddress
 import shlex
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ def url_of(host: str, port: int) -> str:
 
 def _server_class() -> type:
     """textual-serve's Server, closing open tabs when it stops (it would otherwise wait for
-    every browser to hang up, up to aiohttp's 60 s shutdown timeout)."""
+    every browser to hang up, up to aiohttp's 60 s shutdown timeout), and saying its URL once
+    it accepts connections (aiohttp binds after its start-up hooks)."""
     import asyncio
 
     from textual_serve.server import Server
@@ -56,9 +58,28 @@ def _server_class() -> type:
     class StudioServer(Server):
         """A Server whose Ctrl-C ends each tab's studio process and returns promptly."""
 
-        def __init__(self, *args: object, **kw: object) -> None:
+        def __init__(self, *args: object, on_listening: Callable[[], None] = lambda: None,
+                     **kw: object) -> None:
             super().__init__(*args, **kw)  # type: ignore[arg-type]
             self.tabs: set[asyncio.Task[object]] = set()
+            self.on_listening = on_listening
+            self._announce: asyncio.Task[None] | None = None
+
+        async def on_startup(self, app: object) -> None:
+            """Call ``on_listening`` as soon as the port answers (textual-serve's banner is not
+            shown: the URL is said instead)."""
+            self._announce = asyncio.get_running_loop().create_task(self._when_listening())
+
+        async def _when_listening(self) -> None:
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection(self.host, self.port)
+                except OSError:
+                    await asyncio.sleep(0.02)
+                    continue
+                writer.close()
+                self.on_listening()
+                return
 
         async def handle_websocket(self, request):  # type: ignore[no-untyped-def]
             """Remember the tab's task so that shutting down can end it."""
@@ -95,9 +116,14 @@ def run_web(settings: Settings, output: Output, *, host: str | None, port: int) 
         output.err(NO_AUTH_WARNING.format(host=host, port=port))
     check_port_free(host.strip("[]"), port)
     url = url_of(host, port)
+    def listening() -> None:
+        if output.json_mode:  # stdout carries JSON only
+            output.json({"url": url})
+        else:
+            output.out(f"The studio is at {url} (Ctrl-C to stop).")
+
     server = server_class(studio_command(settings), host=host.strip("[]"), port=port,
-                    title="nemo-tui", public_url=url)
-    server.console.file = io.StringIO()  # its logo and banner: we print the URL ourselves
-    output.out(f"The studio is at {url} (Ctrl-C to stop).")
+                          title="nemo-tui", public_url=url, on_listening=listening)
+    server.console.file = io.StringIO()  # its logging console: we print the URL ourselves
     server.serve()
     return 0
