@@ -173,3 +173,20 @@ async def test_open_versions_screen_shows_a_version_a_cli_run_records(backend, t
         await wait_until(pilot, lambda: screen.query_one(OptionList).option_count == 2, 600)
         shown = rows(screen)
         assert shown[0].split()[0] == "v2" and EDITS[0] in shown[0]
+
+
+async def test_a_long_message_keeps_its_version_on_one_row(backend, tmp_path):
+    """At 80x24 a version whose message and diff are long is one row ending in "…" (it wrapped
+    over three rows with "(N more characters)" in the middle)."""
+    long_message = GENERATE + " and " + "soft waves, " * 12
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await say(pilot, long_message)
+        await settle(pilot)
+        screen = await open_versions(pilot, 1)
+        listing = screen.query_one(OptionList)
+        await wait_until(pilot, lambda: listing.virtual_size.height > 0)
+        assert listing.virtual_size.height == 1
+        row = rows(screen)[0]
+        assert "more characters" not in row and "…" in row

@@ -31,6 +31,12 @@ RELOAD_EVERY = 1.0
 HELP = "Enter: changes to the current draft · m: mark · d: compare two marked · e: export · Esc"
 
 
+def clipped(text: str, limit: int) -> str:
+    """``text`` made literal on one line, cut at ``limit`` characters with a plain "…"."""
+    line = safe_line(text)
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
 def version_label(version: Version, *, marked: bool, current: bool) -> Text:
     """One list row: mark, number, time, message and the one-line diff, all literal."""
     from nemo_tui.versions import one_line_diff
@@ -41,8 +47,8 @@ def version_label(version: Version, *, marked: bool, current: bool) -> Text:
     when = version.created_at.replace("T", " ").rstrip("Z")[5:16]  # MM-DD HH:MM
     row.append(f"  {safe_line(when, max_len=11)}", style="dim")
     if version.message:
-        row.append(f"  {safe_line(version.message, max_len=60)}")
-    row.append(f"  {safe_line(one_line_diff(version), max_len=90)}", style="dim")
+        row.append(f"  {clipped(version.message, 60)}")
+    row.append(f"  {clipped(one_line_diff(version), 90)}", style="dim")
     if current:
         row.append("  (shown)", style="italic")
     return row
