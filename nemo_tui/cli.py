@@ -62,8 +62,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports errors as one `nemo-tui: …` sentence (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        """Print a short usage error and exit 2."""
-        self.exit(EXIT_USAGE, f"{PROG}: {message}. Run `{PROG} --help` for usage.\n")
+        """Print a short usage error, pointing at the help of the command at fault; exit 2."""
+        self.exit(EXIT_USAGE, f"{PROG}: {message}. Run `{self.prog} --help` for usage.\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -222,6 +222,9 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
     flags = {"api_url": getattr(args, "api_url", None), "local": getattr(args, "local", None),
              "new_session": getattr(args, "new_session", None)}
     command = args.command
+    if command is None and output.json_mode:  # the studio draws on stdout: no JSON to give
+        raise UsageError("--json goes with a command (nemo-tui --json state, …); the studio "
+                         f"has no JSON output. `{PROG} --help` lists the commands.")
     if command == "serve-local":
         from nemo_tui.cli_serve import run_serve_local
 

@@ -1,0 +1,37 @@
+"""Usage mistakes a script can make: each is exit 2 with one sentence that says what to run."""
+
+from __future__ import annotations
+
+import pytest
+
+from nemo_tui.cli import main
+
+
+def usage_error(capsys, *args: str) -> str:
+    """Run `nemo-tui ARGS` in-process; it must fail with exit 2 and nothing on stdout."""
+    try:
+        code = main(list(args))
+    except SystemExit as stop:  # argparse's own errors
+        code = stop.code
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "", (code, out, err)
+    assert err.startswith("nemo-tui: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(("args", "hint"), [
+    (("ask",), "nemo-tui ask --help"),
+    (("export", "--version", "x"), "nemo-tui export --help"),
+    (("export", "--job", "a", "--version", "1"), "nemo-tui export --help"),
+    (("preview",), "nemo-tui preview --help"),
+    (("batch", "x.toml", "--parallel", "many"), "nemo-tui batch --help"),
+    (("frobnicate",), "nemo-tui --help"),
+])
+def test_a_usage_error_points_at_the_help_of_the_command_at_fault(capsys, args, hint):
+    assert f"Run `{hint}` for usage." in usage_error(capsys, *args)
+
+
+@pytest.mark.parametrize("args", [("--json",), ("--json", "--new-session"), ("--local", "--json")])
+def test_json_without_a_command_is_a_usage_error_not_the_studio(capsys, args):
+    err = usage_error(capsys, *args)
+    assert "--json goes with a command" in err and "nemo-tui --help" in err
