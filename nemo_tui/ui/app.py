@@ -21,6 +21,7 @@ from nemo_tui.ui.commands import app_bindings, resolve_user_keymap, works_over
 from nemo_tui.ui.draft_versions import StudioVersions
 from nemo_tui.ui.messages import Activity, JobChanged
 from nemo_tui.ui.palette import StudioCommands
+from nemo_tui.ui.pane_focus import focus_if_shown
 from nemo_tui.ui.turn_clock import TurnClock
 from nemo_tui.ui.widgets.chat import ChatInput, ChatPane
 from nemo_tui.ui.widgets.chatview import ChatView
@@ -380,17 +381,17 @@ class NemoStudioApp(App[int]):
         self.query_one(ChatInput).focus()
 
     def action_focus_timeline(self) -> None:
-        """Focus the timeline (its tree, or the media bin when that is shown)."""
+        """Focus the timeline (its tree, or the media bin when that is shown), if on screen."""
         pane = self.timeline
-        (pane.media_bin if pane.media_bin.display else pane.tree).focus()
+        focus_if_shown(self, pane.media_bin if pane.media_bin.display else pane.tree, "timeline")
 
     def on_timeline_pane_edit_composed(self, msg: TimelinePane.EditComposed) -> None:
         """A timeline key composed an instruction: it waits in the chat input (Enter sends)."""
         self.query_one(ChatInput).compose_instruction(msg.text, msg.action, msg.cursor)
 
     def action_focus_jobs(self) -> None:
-        """Focus the jobs table."""
-        self.jobs_table.focus()
+        """Focus the jobs table, if on screen."""
+        focus_if_shown(self, self.jobs_table, "jobs pane")
 
     def action_find(self) -> None:
         """Open the find bar under the chat log."""
