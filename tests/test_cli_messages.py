@@ -54,3 +54,14 @@ def test_unwritable_state_dir_names_the_folder_and_the_fix(local_backend, unwrit
     assert f"state folder {unwritable_dir / 'nemo-tui'} " in err
     assert "XDG_STATE_HOME" in err and "restarting alone does not help" in err
     assert local_backend.requests() == []
+
+
+@pytest.mark.parametrize(("after", "words"), [(1, "Try again in 1 second."),
+                                              (2, "Try again in 2 seconds.")])
+def test_rate_limit_says_when_to_try_again_in_english(local_backend, after, words):
+    """A 429 that outlasts the client's one retry: the wait, singular or plural (it read
+    "in 1 seconds")."""
+    local_backend.add_faults([{"endpoint": "credits", "http": 429, "retry_after": after,
+                               "times": 2}])
+    err = assert_clean_error(run("credits", env={"NEMO_API_URL": local_backend.url}), 1)
+    assert err.endswith(words), err

@@ -199,7 +199,8 @@ def to_error(f: ApiFailure, *, scope: str, web_url: str, anon_user_id: str | Non
         return ForbiddenError(f"This token may not {action} (it lacks the '{scope}' scope). Use "
                               "a token with that permission.", scope=scope, **kw)
     if kind == "rate_limit":
-        wait = f" in {f.retry_after:g} seconds" if f.retry_after else " later"
+        unit = "second" if f.retry_after == 1 else "seconds"
+        wait = f" in {f.retry_after:g} {unit}" if f.retry_after else " later"
         return RateLimitedError(f"The server is rate-limiting this client. Try again{wait}.",
                                 retry_after=f.retry_after, **kw)
     if kind == "duplicate":
