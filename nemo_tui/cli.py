@@ -266,7 +266,7 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
         settings, backend = start_local_backend(settings)
     try:
-        if getattr(args, "session", None) and command != "transcript":
+        if getattr(args, "session", None):
             from nemo_tui.cli_sessions import use_session
 
             use_session(settings, args.session)  # before anything reads the current session

@@ -18,6 +18,7 @@ def run_transcript(settings: Settings, output: Output, *, session_id: str | None
 
     if settings.local:  # the studio's --local backend serves on this port (CLI.md)
         settings = settings.with_api_url(f"http://127.0.0.1:{settings.local_port}")
+    explicit = session_id is not None
     if session_id is None:
         current = SessionStore(settings.paths).current(settings.api_url)
         if current is None:
@@ -30,6 +31,10 @@ def run_transcript(settings: Settings, output: Output, *, session_id: str | None
     if not known and not record.entries:
         raise UsageError(f"No transcript of session {session_id!r} for this API URL "
                          "(`nemo-tui sessions` lists the known ones).")
+    if explicit and known:  # the global --session: that session, made current (CLI.md)
+        from nemo_tui.cli_sessions import use_session
+
+        use_session(settings, session_id)
     if fmt == "json" or output.json_mode:
         output.json(record.json())
     else:

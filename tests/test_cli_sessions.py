@@ -56,6 +56,11 @@ def test_sessions_open_and_session_by_id(local_backend, capsys):
     assert [s["id"] for s in sessions_json(capsys, url) if s["current"]] == [old]
     states = [r for r in local_backend.requests() if r.get("endpoint") == "state"]
     assert old in states[-1]["path"]
+    # transcript --session ID: that session's record, and it is made current too (CLI.md)
+    assert cli(capsys, url, "--new-session", "ask", "make a 2-second video about dogs")[0] == 0
+    code, out, err = cli(capsys, url, "transcript", "--format", "json", "--session", old)
+    assert code == 0 and json.loads(out)["session_id"] == old, err
+    assert [s["id"] for s in sessions_json(capsys, url) if s["current"]] == [old]
     # human listing marks the current one
     code, out, _ = cli(capsys, url, "sessions")
     marked = [line for line in out.splitlines() if line.startswith("*")]
