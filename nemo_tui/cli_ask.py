@@ -39,6 +39,28 @@ def checked_message(words: list[str]) -> str:
     return message
 
 
+#: What the agent's GUI wording (PROTOCOL.md §5) means on the command line, by action kind.
+_GUI_HINTS = {
+    "export": "No button here: `nemo-tui export --wait` renders the video and downloads it.",
+    "refresh_state": "`nemo-tui state` shows the timeline.",
+    "show_tracks": "`nemo-tui state` shows the timeline.",
+    "send_edit": "No dragging needed: describe the change with `nemo-tui ask \"…\"`.",
+}
+
+
+def gui_hints(texts: list[str]) -> list[str]:
+    """The command-line equivalents of what the agent's replies ask a GUI to do, each once."""
+    from nemo_tui.gui_speak import translate
+
+    hints: list[str] = []
+    for text in texts:
+        for action in translate(text):
+            hint = _GUI_HINTS.get(action.kind)
+            if hint and hint not in hints:
+                hints.append(hint)
+    return hints
+
+
 def _activity(name: str) -> str:
     """A short human description of a tool call."""
     for prefix, text in _ACTIVITY.items():
@@ -133,6 +155,8 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
             SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
     from nemo_tui.cli_sessions import remember_title
 
+    for hint in gui_hints(texts):  # stderr, and only for people (output.note)
+        output.note(hint)
     after = await record_after_turn(client, settings, output, message, after)
     if after is not None and client.session is not None:
         await asyncio.to_thread(remember_title, settings, client.session.session_id, after)

@@ -65,3 +65,20 @@ def test_rate_limit_says_when_to_try_again_in_english(local_backend, after, word
                                "times": 2}])
     err = assert_clean_error(run("credits", env={"NEMO_API_URL": local_backend.url}), 1)
     assert err.endswith(words), err
+
+
+def test_ask_translates_the_agent_s_gui_wording_into_the_command(make_local_backend):
+    """The agent writes for a web page ("点击导出按钮" = click the Export button): the CLI says
+    which command does that, on stderr; the agent's words stay as they were on stdout, and
+    --json output carries no hint."""
+    local_backend = make_local_backend(server_options={"free_credits": 1000})
+    env = {"NEMO_API_URL": local_backend.url}
+    proc = run("ask", "生成一个3秒的下雨视频", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "点击导出按钮" in proc.stdout and "nemo-tui export" not in proc.stdout
+    hints = [line for line in proc.stderr.splitlines() if "nemo-tui export --wait" in line]
+    assert hints == ["No button here: `nemo-tui export --wait` renders the video and "
+                     "downloads it."], proc.stderr
+    local_backend.add_faults([{"endpoint": "run_sse", "stream": "no_text"}])
+    proc = run("--json", "ask", "把时长改为4秒", env=env)
+    assert proc.returncode == 0 and "nemo-tui" not in proc.stdout + proc.stderr, proc.stderr
