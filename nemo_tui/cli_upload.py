@@ -52,7 +52,7 @@ async def run_upload(client: NemoClient, output: Output, paths: list[Path],
         return EXIT_OK
     for f in files:
         details = [f.file_type or "file"]
-        if f.duration is not None:
+        if f.duration:  # a picture's 0 s says nothing
             details.append(f"{f.duration:g}s")
         if f.width and f.height:
             details.append(f"{f.width}x{f.height}")

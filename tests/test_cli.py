@@ -243,6 +243,7 @@ def test_upload_files_and_bad_input(cli, backend, tmp_path):
     proc = cli("upload", str(good))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Uploaded still.png (image")
+    assert "0s" not in proc.stdout  # a picture has no duration to tell
     files = json.loads(cli("--json", "upload", str(good)).stdout)["files"]
     assert len(files) == 1 and files[0]["name"].startswith("still")
 
