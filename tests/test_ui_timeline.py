@@ -97,9 +97,10 @@ async def test_edit_key_composes_sends_applies_and_confirms(backend, tmp_path, c
         inp = app.query_one(ChatInput)
         assert inp.value == case.text
         assert app.focused is inp
-        if case.name == "retext":  # the prefilled text is edited in place before sending
+        if case.name == "retext":  # the old text is selected; Right keeps it, "!" appends
+            assert inp.selected_text == "City at Night"
             assert inp.cursor_location == (0, len(case.text) - 2)
-            await pilot.press("exclamation_mark")
+            await pilot.press("right", "exclamation_mark")
         turns, said = run_sse_count(backend), len(lines(app))
         await pilot.press("enter")
         await settle(pilot)

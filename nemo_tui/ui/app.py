@@ -387,7 +387,7 @@ class NemoStudioApp(App[int]):
 
     def on_timeline_pane_edit_composed(self, msg: TimelinePane.EditComposed) -> None:
         """A timeline key composed an instruction: it waits in the chat input (Enter sends)."""
-        self.query_one(ChatInput).compose_instruction(msg.text, msg.action, msg.cursor)
+        self.query_one(ChatInput).compose_instruction(msg.text, msg.action, msg.select)
 
     def action_focus_jobs(self) -> None:
         """Focus the jobs table, if on screen."""

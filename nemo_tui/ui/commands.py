@@ -72,7 +72,8 @@ TIMELINE_ACTIONS: tuple[StudioAction, ...] = (
     _timeline("volume_down", "j", "Volume down", "Compose: lower the selected audio segment's "
               "volume by 10 points"),
     _timeline("retext", "t", "Change text",
-              "Compose: new text for the selected text segment (prefilled)"),
+              "Compose: new text for the selected text segment (the old text is selected: "
+              "typing replaces it, an arrow key keeps it)"),
     _timeline("media", "m", "Media bin", "Show or hide the uploads and generated media "
               "(Enter inserts one at the playhead)", footer=True),
 )

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
 
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.messages import ChatSubmitted
@@ -69,15 +70,17 @@ class ChatInput(TextArea):
         self.composed: tuple[str, Any] | None = None
         self._stash = ""  # what the user had typed when a key composed an instruction
 
-    def compose_instruction(self, text: str, action: Any, cursor: int | None = None) -> None:
+    def compose_instruction(self, text: str, action: Any,
+                            select: tuple[int, int] | None = None) -> None:
         """Put a composed edit instruction in the input and focus it (Enter sends, Esc
-        discards); ``cursor``: where the cursor goes (None: the end)."""
+        discards); ``select``: the columns to select, the cursor at their end (None: the
+        cursor at the end of the text)."""
         if self.composed is None:
             self._stash = self.value  # typed but not sent: comes back after the edit
         self.composed = (text, action)
         self.value = text
-        if cursor is not None:
-            self.move_cursor((0, cursor))
+        if select is not None:
+            self.selection = Selection((0, select[0]), (0, select[1]))
         self.focus()
 
     async def action_discard_composed(self) -> None:

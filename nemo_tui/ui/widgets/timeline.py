@@ -83,7 +83,9 @@ class TimelinePane(Vertical):
 
         text: str
         action: EditAction
-        cursor: int | None = None  # where the input's cursor goes (None: at the end)
+        #: columns of ``text`` to select (the old text of a retext: typing replaces it, End or
+        #: an arrow keeps it); None: the cursor at the end
+        select: tuple[int, int] | None = None
 
     def __init__(self, *children: Widget, **kw: Any) -> None:
         super().__init__(*children, **kw)
@@ -281,8 +283,11 @@ class TimelinePane(Vertical):
         except EditRefused as exc:
             self.app.notify(str(exc), severity="warning", markup=False)
             return
-        cursor = len(text) - 2 if kind == "retext" else None  # inside the closing quote
-        self.post_message(self.EditComposed(text, action, cursor))
+        select = None
+        if kind == "retext":  # the old text, just inside the closing quote (both languages)
+            end = len(text) - 2
+            select = (end - len(safe_line(action.text or "")), end)
+        self.post_message(self.EditComposed(text, action, select))
 
     def action_timeline_delete(self) -> None:
         """Compose: delete the selected segment."""
