@@ -248,14 +248,15 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
 
         return run_transcript(settings, output, session_id=getattr(args, "session", None),
                               fmt=args.format)
-    if command == "sessions":
+    if command in ("sessions", "versions"):  # what this client stored: no backend needed
         from nemo_tui.cli_sessions import run_sessions, use_session
+        from nemo_tui.cli_versions import run_versions
 
-        if settings.local:  # no backend needed: the studio's --local port (CLI.md)
+        if settings.local:  # the studio's --local port (CLI.md)
             settings = settings.with_api_url(f"http://127.0.0.1:{settings.local_port}")
         if getattr(args, "session", None):
             use_session(settings, args.session)
-        return run_sessions(settings, output)
+        return (run_sessions if command == "sessions" else run_versions)(settings, output)
     if command == "preview":
         from nemo_tui.cli_preview import run_preview
 
@@ -276,10 +277,6 @@ def _dispatch(args: argparse.Namespace, output: Output) -> int:
             from nemo_tui.cli_web import run_web
 
             return run_web(settings, output, host=args.host, port=args.port)
-        if command == "versions":
-            from nemo_tui.cli_versions import run_versions
-
-            return run_versions(settings, output)
         return asyncio.run(_run_command(args, settings, output))
     finally:
         if backend is not None:

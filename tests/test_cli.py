@@ -358,6 +358,15 @@ def test_local_runs_again_with_the_same_token_session_and_jobs(isolated_dirs):
     assert json.loads(again.stdout)["duration_ms"] == 3000  # the same session's draft
     tokens = list((isolated_dirs / "state").rglob("tokens/*.json"))
     assert len(tokens) == 1
+    import socket
+
+    with socket.socket() as taken:  # versions and sessions need no backend: they read the
+        taken.bind(("127.0.0.1", int(env["NEMO_LOCAL_PORT"])))  # --local port's records even
+        taken.listen()  # while something else holds that port (a backend would move away)
+        for command in ("versions", "sessions"):
+            proc = run("--local", "--json", command, env=env)
+            assert proc.returncode == 0, proc.stderr
+            assert len(json.loads(proc.stdout)[command]) == 1, proc.stdout
 
 
 def test_local_falls_back_to_a_free_port_when_its_port_is_taken(isolated_dirs):
