@@ -151,6 +151,8 @@ class Output:
         """`json_mode`: stdout carries JSON only."""
         self.json_mode = json_mode
         self.secrets: list[str] = []
+        #: What to do after Ctrl-C, said after "Interrupted." (e.g. how to resume a render).
+        self.interrupt_hint = ""
 
     def redact(self, text: str) -> str:
         """Hide any known secret that slipped into a message."""
@@ -191,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         enable_from_env()  # opt-in (NEMO_DEBUG_LOG), redacted
         return _dispatch(args, output)
     except KeyboardInterrupt:
-        output.err("Interrupted.")
+        output.err(f"Interrupted. {output.interrupt_hint}".strip())
         return EXIT_INTERRUPTED
     except NemoError as exc:
         output.err(str(exc))

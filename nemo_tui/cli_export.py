@@ -87,8 +87,12 @@ async def _wait_job(client: NemoClient, settings: Settings, output: Output, job:
     from nemo_tui.jobs import watch_job
 
     output.note(f"… rendering {safe_line(job.id)}")
+    # Ctrl-C stops the watching, not the render (its id is kept in the jobs file)
+    output.interrupt_hint = (f"The render goes on: `{PROG} export --job {safe_line(job.id)}` "
+                             "finishes it.")
     job = await watch_job(client, job, store, interval=settings.poll_interval,
                           on_update=_export_progress(output), output_dir=target, max_errors=8)
+    output.interrupt_hint = ""
     if not output.json_mode and sys.stderr.isatty():
         sys.stderr.write("\n")
     return job

@@ -401,3 +401,37 @@ def test_ctrl_c_exits_130(backend):
             proc.kill()
     assert proc.returncode == 130, err
     assert err.strip().endswith("nemo-tui: Interrupted.") and "Traceback" not in err
+
+
+def test_ctrl_c_during_export_wait_says_how_to_finish_the_render(cli, backend, tmp_path):
+    """Ctrl-C stops the watching, not the render: the message names the command that finishes
+    it, and that command does."""
+    import signal
+    import time
+
+    assert cli("ask", ASK).returncode == 0
+    backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 40,
+                         "times": -1}])
+    proc = subprocess.Popen([sys.executable, "-m", "nemo_tui", "export", "--wait", "--output",
+                             str(tmp_path)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "NEMO_API_URL": backend.url,
+                                 "NEMO_POLL_INTERVAL": "0.05"})
+    try:
+        while not any(r.get("endpoint") == "render_poll" for r in backend.requests()):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    (job,) = json.loads(cli("--json", "jobs").stdout)["jobs"]
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == (
+        f"nemo-tui: Interrupted. The render goes on: `nemo-tui export --job {job['id']}` "
+        "finishes it."), err
+    backend.clear_faults()
+    done = cli("export", "--job", job["id"], env={"NEMO_POLL_INTERVAL": "0.05"})
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).parent == tmp_path.resolve()
