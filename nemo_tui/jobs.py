@@ -75,11 +75,19 @@ class RenderJob:
     """The batch file (absolute path) that started this job; its runner owns the job."""
     item: str | None = None
     """The batch item's name."""
+    finished_at: str | None = None
+    """When the job first reached a finished status: its elapsed time ends there, and a later
+    download again does not move it. Jobs stored before this field use ``updated_at``."""
 
     @property
     def finished(self) -> bool:
         """True when nothing more will happen on the server side."""
         return self.status in FINISHED
+
+    @property
+    def ended_at(self) -> str:
+        """When the job finished (``updated_at`` for a job stored without ``finished_at``)."""
+        return self.finished_at or self.updated_at
 
     @property
     def downloaded(self) -> bool:
@@ -110,7 +118,8 @@ class RenderJob:
         for key in ("status", "created_at", "updated_at"):
             if not isinstance(kw.get(key), str):
                 kw.pop(key, None)
-        for key in ("url", "path", "error", "output_dir", "filename", "batch", "item"):
+        for key in ("url", "path", "error", "output_dir", "filename", "batch", "item",
+                    "finished_at"):
             if not isinstance(kw.get(key), str):
                 kw[key] = None
         return cls(**kw)
@@ -295,6 +304,8 @@ async def watch_job(
     """
     async def changed(durable: bool = True) -> None:
         job.updated_at = now_iso()
+        if job.finished and job.finished_at is None:
+            job.finished_at = job.updated_at
         if durable:
             # the write fsyncs: keep it off the event loop (the studio shares it)
             await asyncio.to_thread(store.upsert, replace(job))
@@ -305,6 +316,8 @@ async def watch_job(
 
     import random  # only here: the module's import block belongs to the lazy-import work
 
+    if job.finished and job.finished_at is None:  # stored before finished_at was: keep its end
+        job.finished_at = job.updated_at
     failures = 0
     delay = interval
     while not job.finished:

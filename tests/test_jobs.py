@@ -63,6 +63,17 @@ def test_job_store_skips_bad_records(paths):
     assert store.warning is None
 
 
+def test_job_stored_before_finished_at_loads_and_ends_at_its_last_update(paths):
+    """A jobs file written before `finished_at` existed loads; its end is its updated_at."""
+    store = JobStore(paths)
+    store.path.parent.mkdir(parents=True)
+    store.path.write_text(json.dumps({"jobs": [
+        {"id": "old", "api_url": API, "session_id": "s", "status": "completed",
+         "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:12Z"}]}))
+    (job,) = store.load()
+    assert job.finished_at is None and job.ended_at == "2026-11-01T10:00:12Z"
+
+
 def test_job_from_status():
     status = RenderStatus("render_5", "pending", 5, None, None, None, None, {})
     job = RenderJob.from_status(status, api_url=API, session_id="s", output_dir="/tmp/out")
@@ -113,6 +124,9 @@ async def test_watch_job_renders_and_downloads(local_backend, paths, tmp_path):
     assert seen[-1] == ("completed", 100, 100)
     stored = JobStore(paths).get(job.id)
     assert stored.status == "completed" and stored.path == done.path
+    # it finished when the server said so (the download after it does not move its end)
+    assert done.finished_at is not None and stored.finished_at == done.finished_at
+    assert done.ended_at == done.finished_at <= done.updated_at
 
 
 async def test_watch_job_keeps_polling_through_server_errors(local_backend, paths, tmp_path):

@@ -190,7 +190,7 @@ class JobsTable(DataTable):
             prog = job.progress
             bar = progress_bar(prog / 100 if isinstance(prog, (int, float)) else None)
         start = to_epoch(job.created_at)
-        end = to_epoch(job.updated_at) if status in FINISHED else self.clock()
+        end = to_epoch(job.ended_at) if status in FINISHED else self.clock()
         elapsed = fmt_elapsed(end - start) if start is not None and end is not None else "–"
         if job.path:
             output = str(job.path)
