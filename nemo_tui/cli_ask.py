@@ -105,6 +105,9 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
             output.out(rest)
         shown = raw_chunks = ""
 
+    # Ctrl-C stops listening, not necessarily the agent (the message is already on its way)
+    output.interrupt_hint = ("The agent may still apply the message: `nemo-tui state` shows "
+                             "whether it did.")
     try:
         async for event in client.stream_turn(message):
             if isinstance(event, m.TextChunk):
@@ -155,6 +158,7 @@ async def run_ask(client: NemoClient, settings: Settings, output: Output, messag
             SessionStore(settings.paths).touch(settings.api_url, sid, last_message=message[:200])
     from nemo_tui.cli_sessions import remember_title
 
+    output.interrupt_hint = ""
     for hint in gui_hints(texts):  # stderr, and only for people (output.note)
         output.note(hint)
     after = await record_after_turn(client, settings, output, message, after)

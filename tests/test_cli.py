@@ -400,7 +400,8 @@ def test_ctrl_c_exits_130(backend):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert err.strip().endswith("nemo-tui: Interrupted.") and "Traceback" not in err
+    assert err.strip().endswith("nemo-tui: Interrupted. The agent may still apply the message: "
+                                "`nemo-tui state` shows whether it did.") and "Traceback" not in err
 
 
 def test_ctrl_c_during_export_wait_says_how_to_finish_the_render(cli, backend, tmp_path):
