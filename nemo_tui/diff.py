@@ -2,7 +2,9 @@
 
 Lines look like ``+ track BGM: Lo-fi (0-10s, 35%)``, ``title changed to "Night Lights"``,
 ``BGM volume 35% → 20%``, ``duration 10s → 15s``. The order is deterministic: title, size,
-duration, removed tracks, then each track of the new draft in order. Pure: no I/O.
+duration, removed tracks, then each track of the new draft in order. The title track's text
+usually is the draft's title: when both change from the old title to the new one, that is one
+change, said once (by the title line). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -105,11 +107,26 @@ def _match_segments(old: list[Segment], new: list[Segment]) -> tuple[
     return pairs, removed
 
 
-def _segment_changes(role: str, old: Segment, new: Segment, single: bool) -> list[str]:
+#: (old title, new title) of a draft whose title changed; None when it did not.
+Titles = tuple[str | None, str | None] | None
+
+
+def _relabelled(old: Segment, new: Segment, titles: Titles) -> bool:
+    """Whether the segment's label changed in a way the summary lists on its own: not when
+    the title track's text changed along with the draft's title, from the old title to the
+    new one (one change, said once by ``title changed to …``)."""
+    if old.label == new.label and old.label_is_text == new.label_is_text:
+        return False
+    return titles is None or not (old.label_is_text and new.label_is_text
+                                  and (old.label, new.label) == titles)
+
+
+def _segment_changes(role: str, old: Segment, new: Segment, single: bool,
+                     titles: Titles = None) -> list[str]:
     """Lines for one matched segment pair (empty when unchanged)."""
     lines: list[str] = []
     old_label, new_label = display_label(old), display_label(new)
-    if old.label != new.label or old.label_is_text != new.label_is_text:
+    if _relabelled(old, new, titles):
         lines.append(f"{role}: {old_label} → {new_label}")
     if (old.start_ms, old.duration_ms) != (new.start_ms, new.duration_ms):
         lines.append(f"{role}: {new_label} {time_span(old)} → {time_span(new)}")
@@ -119,10 +136,13 @@ def _segment_changes(role: str, old: Segment, new: Segment, single: bool) -> lis
     return lines
 
 
-def _track_changes(old: Track, new: Track) -> list[Entry]:
+def _track_changes(old: Track, new: Track, titles: Titles = None) -> list[Entry]:
     """Lines for one matched track pair, capped at MAX_LINES_PER_TRACK, then the count of the
-    changes not listed (each one a line it would have been)."""
+    changes not listed (each one a line it would have been). ``titles``: the draft's title
+    change, which the title track's text may echo."""
     role = new.role
+    if role != "Title":
+        titles = None
     pairs, removed = _match_segments(old.segments, new.segments)
     single = len(old.segments) == 1 and len(new.segments) == 1
     lines: list[Entry] = []
@@ -142,20 +162,20 @@ def _track_changes(old: Track, new: Track) -> list[Entry]:
         add([f"- {role}: {_seg_text(seg)}"])
     for j, pair in enumerate(pairs):
         if len(lines) >= MAX_LINES_PER_TRACK:
-            hidden += 1 if pair is None else _change_count(*pair)
+            hidden += 1 if pair is None else _change_count(*pair, titles)
             continue
         if pair is None:
             add([f"+ {role}: {_seg_text(new.segments[j])}"])
         else:
-            add(_segment_changes(role, pair[0], pair[1], single))
+            add(_segment_changes(role, pair[0], pair[1], single, titles))
     if hidden:
         lines.append(_Hidden(hidden, role))
     return lines
 
 
-def _change_count(old: Segment, new: Segment) -> int:
+def _change_count(old: Segment, new: Segment, titles: Titles = None) -> int:
     """How many lines `_segment_changes` would give for a matched pair (without formatting)."""
-    return ((old.label != new.label or old.label_is_text != new.label_is_text)
+    return (_relabelled(old, new, titles)
             + ((old.start_ms, old.duration_ms) != (new.start_ms, new.duration_ms))
             + (old.volume != new.volume and _percent(old.volume) != _percent(new.volume)))
 
@@ -207,6 +227,7 @@ def _entries(old: Draft | None, new: Draft | None) -> list[Entry]:
     lines: list[Entry] = []
     old_title = old.title if old else None
     new_title = new.title if new else None
+    titles: Titles = (old_title, new_title) if old_title != new_title else None
     if old_title != new_title:
         if new_title is None:
             lines.append("title removed")
@@ -228,7 +249,7 @@ def _entries(old: Draft | None, new: Draft | None) -> list[Entry]:
         if id(t) in added_ids:
             lines.append(f"+ track {track_text(t)}")
         else:
-            lines.extend(_track_changes(partner[id(t)], t))
+            lines.extend(_track_changes(partner[id(t)], t, titles))
     return lines + _transition_changes(old, new)
 
 

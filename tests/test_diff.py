@@ -75,6 +75,34 @@ def test_title_volume_duration_size() -> None:
     assert diff_drafts(_d(SEED), _d(new))[0] == "title removed"
 
 
+def test_a_title_change_is_said_once() -> None:
+    """The draft's title and the Title track's text changing together, old title → new title,
+    is one change: one line (not also 'Title: "Urban Dreams" → "Night Lights"')."""
+    new = copy.deepcopy(SEED)
+    new["m"]["title"] = "Night Lights"
+    new["t"][2]["sg"][0]["m"]["text"] = "Night Lights"
+    assert diff_drafts(_d(SEED), _d(new)) == ['title changed to "Night Lights"']
+
+
+def test_title_and_its_text_changing_apart_are_two_changes() -> None:
+    """Separate changes stay separate: the text changed to something else than the new title,
+    the text alone changed, or the title's text also moved in time."""
+    new = copy.deepcopy(SEED)
+    new["m"]["title"] = "Night Lights"
+    new["t"][2]["sg"][0]["m"]["text"] = "Night Lights!"
+    assert diff_drafts(_d(SEED), _d(new)) == ['title changed to "Night Lights"',
+                                              'Title: "Urban Dreams" → "Night Lights!"']
+    only_text = copy.deepcopy(SEED)
+    only_text["t"][2]["sg"][0]["m"]["text"] = "Night Lights"
+    assert diff_drafts(_d(SEED), _d(only_text)) == ['Title: "Urban Dreams" → "Night Lights"']
+    moved = copy.deepcopy(SEED)
+    moved["m"]["title"] = "Night Lights"
+    moved["t"][2]["sg"][0]["m"]["text"] = "Night Lights"
+    moved["t"][2]["sg"][0]["s"] = 1000
+    assert diff_drafts(_d(SEED), _d(moved)) == ['title changed to "Night Lights"',
+                                                'Title: "Night Lights" 0-3s → 1-4s']
+
+
 def test_segments_retimed_relabelled_added_removed() -> None:
     """Segment-level changes; an insert in the middle does not relabel everything after it."""
     old = {"t": [{"tt": 0, "sg": [{"d": 5000, "m": {"name": n}} for n in "abcd"]}]}

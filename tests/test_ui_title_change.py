@@ -1,0 +1,39 @@
+"""A title change said once in the studio's change summary (Pilot, local backend over
+loopback): the draft's title and the Title track's text change together, one line says so."""
+
+from __future__ import annotations
+
+import pytest
+from test_ui_support import (  # noqa: F401 - fixtures are used by name
+    backend_fixture,
+    fast_idle,
+    lines,
+    make_studio,
+    say,
+    settle,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_idle")
+
+GENERATE = "make a 10 second video about the sea with background music"
+
+
+async def test_title_change_is_one_line_of_the_summary(backend, tmp_path):
+    """'change the title to "Night Lights"': both the title and its text track change; the
+    chat's summary of the turn says it in one line."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        old_title = app.draft.title
+        said = len(lines(app))
+        await say(pilot, 'change the title to "Night Lights"')
+        await settle(pilot)
+        assert app.draft.title == "Night Lights" and old_title != "Night Lights"
+        title_track = next(t for t in app.draft.tracks if t.role == "Title")
+        assert title_track.segments[0].text == "Night Lights"  # the text changed too
+        replies = set(lines(app, "agent"))  # the agent's own words are not the summary
+        mentions = [t for t in lines(app)[said + 1:] if "Night Lights" in t
+                    and t not in replies]
+        assert mentions == ['title changed to "Night Lights"'], mentions
