@@ -9,20 +9,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from nemo_tui import __version__
 from nemo_tui.api.errors import NemoError
+from nemo_tui.cli_output import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    Output,
+    UsageError,
+)
 from nemo_tui.config import Settings, load_settings
-from nemo_tui.textsafe import safe_line, safe_text
 
-PROG = "nemo-tui"
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
+# the shared pieces live in cli_output (the commands import them from there); kept here too
+__all__ = ["COMMANDS", "EXIT_FAIL", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "PROG", "Output",
+           "UsageError", "build_parser", "main"]
 
 #: What each subcommand does, in CLI.md's words (keys, transcript, web: the README's): the
 #: start of `nemo-tui COMMAND --help` and its line in `nemo-tui --help`.
@@ -50,12 +57,6 @@ COMMANDS = {
              "same command again continues where it stopped",
     "serve-local": "run the built-in local backend in the foreground",
 }
-
-
-class UsageError(NemoError):
-    """Bad command-line input noticed by nemo-tui itself (exit 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -142,45 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
                      help="how state replies carry drafts (default short-json, or "
                           "$NEMO_LOCAL_DRAFT_FORMAT); v3: Draft Protocol V3 templates")
     return parser
-
-
-class Output:
-    """Writes results to stdout and messages to stderr; knows the secrets to redact."""
-
-    def __init__(self, json_mode: bool) -> None:
-        """`json_mode`: stdout carries JSON only."""
-        self.json_mode = json_mode
-        self.secrets: list[str] = []
-        #: What to do after Ctrl-C, said after "Interrupted." (e.g. how to resume a render).
-        self.interrupt_hint = ""
-
-    def redact(self, text: str) -> str:
-        """Hide any known secret that slipped into a message."""
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
-
-    def out(self, text: str = "", end: str = "\n") -> None:
-        """Human text on stdout (already made safe by the caller)."""
-        sys.stdout.write(self.redact(text) + end)
-        sys.stdout.flush()
-
-    def json(self, obj: Any) -> None:
-        """One JSON document on one line; ASCII-only, so no raw control byte reaches a tty."""
-        sys.stdout.write(self.redact(json.dumps(obj, ensure_ascii=True)) + "\n")
-        sys.stdout.flush()
-
-    def err(self, text: str) -> None:
-        """A `nemo-tui: …` message on stderr."""
-        sys.stderr.write(f"{PROG}: {self.redact(safe_text(text))}\n")
-        sys.stderr.flush()
-
-    def note(self, text: str) -> None:
-        """A human progress/activity line on stderr (not in JSON mode)."""
-        if not self.json_mode:
-            sys.stderr.write(self.redact(safe_line(text)) + "\n")
-            sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:

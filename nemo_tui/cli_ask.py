@@ -10,12 +10,12 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.api.errors import NemoError
-from nemo_tui.cli import EXIT_FAIL, EXIT_OK
+from nemo_tui.cli_output import EXIT_FAIL, EXIT_OK
 from nemo_tui.textsafe import safe_text
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 _UNKNOWN = object()  # marks "the state before the turn could not be fetched"
@@ -30,7 +30,7 @@ _ACTIVITY = {"generate_video": "generating video", "generate_music": "generating
 def checked_message(words: list[str]) -> str:
     """The message to send; an empty or blank one is bad usage (exit 2), refused before any
     request: an empty turn would cost a round trip and leave a blank line in the transcript."""
-    from nemo_tui.cli import UsageError
+    from nemo_tui.cli_output import UsageError
 
     message = " ".join(words)
     if not message.strip():

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.batch.spec import DEFAULT_PARALLEL, load_batch
-from nemo_tui.cli import EXIT_FAIL, EXIT_OK
+from nemo_tui.cli_output import EXIT_FAIL, EXIT_OK
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
     from nemo_tui.batch.runner import ItemReport
     from nemo_tui.batch.spec import BatchSpec
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 REDRAW_EVERY = 0.2  # seconds between live-table redraws (the last state is always drawn)

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nemo_tui.cli import EXIT_FAIL, EXIT_OK, PROG, UsageError
+from nemo_tui.cli_output import EXIT_FAIL, EXIT_OK, PROG, UsageError
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
     from nemo_tui.jobs import JobStore, RenderJob
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 

@@ -16,7 +16,7 @@ from nemo_tui.preview.errors import PreviewError
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 DEFAULT_WIDTH = 80

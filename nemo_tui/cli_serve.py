@@ -9,11 +9,11 @@ import argparse
 from typing import TYPE_CHECKING
 
 from nemo_tui.api.errors import NemoError
-from nemo_tui.cli import EXIT_OK, UsageError
+from nemo_tui.cli_output import EXIT_OK, UsageError
 from nemo_tui.config import load_settings
 
 if TYPE_CHECKING:
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 

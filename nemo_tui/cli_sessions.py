@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from nemo_tui.cli import EXIT_OK, PROG, UsageError
+from nemo_tui.cli_output import EXIT_OK, PROG, UsageError
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
     from nemo_tui.store import RecentSession
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from nemo_tui.cli import EXIT_OK
+from nemo_tui.cli_output import EXIT_OK
 from nemo_tui.textsafe import safe_text
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 
 def run_transcript(settings: Settings, output: Output, *, session_id: str | None,
                    fmt: str) -> int:
     """Print the current (or the given) session's transcript as Markdown or JSON (no network)."""
-    from nemo_tui.cli import UsageError
+    from nemo_tui.cli_output import UsageError
     from nemo_tui.store import SessionStore
     from nemo_tui.transcript_save import gather
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nemo_tui.cli import EXIT_OK
+from nemo_tui.cli_output import EXIT_OK
 from nemo_tui.textsafe import safe_line
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
 
 
 def split_upload_items(items: list[str]) -> tuple[list[str], list[Path]]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nemo_tui.cli import Output
+    from nemo_tui.cli_output import Output
     from nemo_tui.config import Settings
 
 DEFAULT_HOST = "127.0.0.1"
@@ -101,7 +101,7 @@ def _server_class() -> type:
 
 def run_web(settings: Settings, output: Output, *, host: str | None, port: int) -> int:
     """Serve the studio until Ctrl-C (or SIGTERM); returns the exit code."""
-    from nemo_tui.cli import UsageError
+    from nemo_tui.cli_output import UsageError
     from nemo_tui.cli_serve import check_port_free
 
     host = host or DEFAULT_HOST
