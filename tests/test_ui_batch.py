@@ -173,3 +173,25 @@ async def test_studio_downloads_are_named_from_the_session_title(backend, tmp_pa
             await settle(pilot)
         names = sorted(Path(j.path).name for j in app.jobs_table.jobs.values())
         assert names == ["Night Lights (2).mp4", "Night Lights.mp4"]  # "/" is no separator
+
+
+@pytest.mark.timeout(120)
+async def test_credits_in_the_status_bar_are_current_after_a_studio_batch(backend, tmp_path):
+    """F9 runs a batch (its turns spend credits): when its renders are done the status bar
+    shows the balance the server has now, without Ctrl+B."""
+    batch = batch_file(tmp_path, ["lake"])
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = app.status.info.credits
+        assert before is not None
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, BatchFileScreen), "the picker")
+        app.screen.query_one("#upload-input").value = str(batch)
+        app.screen.query_one("#upload-input").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: any("finished" in t for t in lines(app, "info")),
+                    "the batch finished", limit=90)
+        now = await app.client.credits()  # the server's balance after the batch
+        assert now.available < before.available  # the batch was paid for
+        await until(pilot, lambda: app.status.info.credits == now, "the status bar's credits")

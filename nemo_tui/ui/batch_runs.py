@@ -89,6 +89,7 @@ async def _run(app: NemoStudioApp, path: Path) -> None:
     def update(report: ItemReport) -> None:
         if not report.final:
             return
+        app.io.fetch_credits()  # the item's turns and render are paid: the status bar says so
         if report.status == "done":
             say(f"Batch {name}: {report.name} done: {report.path}")
         else:
@@ -107,6 +108,8 @@ async def _run(app: NemoStudioApp, path: Path) -> None:
     except (NemoError, OSError) as exc:
         say(f"Batch {name}: {exc}", "error")
         return
+    finally:
+        app.io.fetch_credits()  # whatever ran was paid for (a batch may stop half-way)
     counts = {s: result.count(s) for s in ("done", "failed", "skipped")}
     kind = "info" if counts["done"] == len(result.reports) else "error"
     say(f"Batch {name} finished: {counts['done']} done, {counts['failed']} failed, "
