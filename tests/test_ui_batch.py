@@ -28,6 +28,17 @@ def batch_file(folder: Path, names: list[str]) -> Path:
     return path
 
 
+async def run_in_picker(pilot, batch: Path) -> None:
+    """In the batch picker (once it opens), type ``batch``'s path and run it to the end."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, BatchFileScreen), "the picker")
+    app.screen.query_one("#upload-input").value = str(batch)
+    app.screen.query_one("#upload-input").focus()
+    await pilot.press("enter")
+    await until(pilot, lambda: any("finished" in t for t in lines(app, "info")),
+                "the batch finished", limit=90)
+
+
 def batch_rows(app) -> list:
     """The jobs of the table in row order."""
     table = app.jobs_table
@@ -79,12 +90,7 @@ async def test_run_batch_file_from_the_palette(backend, tmp_path):
                                                       .first().get_option_at_index(0).prompt)
                     if app.screen.query("CommandList") else False, "the palette entry")
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, BatchFileScreen), "the picker")
-        app.screen.query_one("#upload-input").value = str(batch)
-        app.screen.query_one("#upload-input").focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: any("finished" in t for t in lines(app, "info")),
-                    "the batch finished", limit=90)
+        await run_in_picker(pilot, batch)
         await settle(pilot)
         assert any("Batch clips.toml finished: 2 done, 0 failed" in t for t in lines(app, "info"))
         assert sorted(p.name for p in (tmp_path / "renders").iterdir()) == ["desert.mp4",
@@ -186,12 +192,7 @@ async def test_credits_in_the_status_bar_are_current_after_a_studio_batch(backen
         before = app.status.info.credits
         assert before is not None
         await pilot.press("f9")
-        await until(pilot, lambda: isinstance(app.screen, BatchFileScreen), "the picker")
-        app.screen.query_one("#upload-input").value = str(batch)
-        app.screen.query_one("#upload-input").focus()
-        await pilot.press("enter")
-        await until(pilot, lambda: any("finished" in t for t in lines(app, "info")),
-                    "the batch finished", limit=90)
+        await run_in_picker(pilot, batch)
         now = await app.client.credits()  # the server's balance after the batch
         assert now.available < before.available  # the batch was paid for
         await until(pilot, lambda: app.status.info.credits == now, "the status bar's credits")

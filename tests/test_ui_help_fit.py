@@ -5,7 +5,7 @@ still one line per key at 120x40 for most keys (Pilot, no backend)."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import fast_idle, studio_settings, until  # noqa: F401 - fixture by name
+from test_ui_support import studio_settings, until
 from textual.geometry import Region
 
 from nemo_tui.ui.app import NemoStudioApp

@@ -5,7 +5,7 @@ same keys focus the panes (Pilot, no backend)."""
 from __future__ import annotations
 
 import pytest
-from test_ui_support import fast_idle, studio_settings, until  # noqa: F401 - fixture by name
+from test_ui_support import studio_settings, until
 
 from nemo_tui.ui.app import NemoStudioApp
 from nemo_tui.ui.pane_focus import is_shown

@@ -9,14 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    make_studio,
-    say,
-    settle,
-    until,
-)
+from test_ui_support import exported, make_studio, settle, until
 
 from nemo_tui.jobs import JobStore
 
@@ -36,13 +29,8 @@ async def test_download_again_keeps_a_finished_jobs_time(backend, tmp_path, stor
     (the download is recorded: its updated_at moves, its end does not)."""
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, GENERATE)
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        job = await exported(pilot, GENERATE)
         table = app.jobs_table
-        job = next(iter(table.jobs.values()))
         assert job.status == "completed" and job.path
         assert job.finished_at is not None  # recorded when the render finished
         # the same job as a jobs file written an hour ago keeps it (or an older file, without)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_support import lines, make_studio, say, settle, wait_until
+from test_ui_support import exported, lines, make_studio, say, settle, wait_until
 
 from nemo_tui.jobs import JobStore
 
@@ -21,13 +21,8 @@ async def test_export_progresses_completes_and_downloads(backend, tmp_path):
     configured folder; the job is persisted; credits refresh."""
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, GENERATE)
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        job = await exported(pilot, GENERATE)
         assert len(app.jobs_table.jobs) == 1
-        job = next(iter(app.jobs_table.jobs.values()))
         assert job.status == "completed" and job.path
         path = Path(job.path)
         assert path.parent == tmp_path / "out" and path.stat().st_size > 0

@@ -4,7 +4,7 @@ text selected: typing replaces it; Right / End keep it (Pilot on the demo scene,
 from __future__ import annotations
 
 import pytest
-from test_ui_support import fast_idle, until  # noqa: F401 - fixture by name
+from test_ui_support import until
 
 from nemo_tui.ui.demo import build_demo_app
 from nemo_tui.ui.widgets.chat import ChatInput

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from preview_support import make_single_keyframe_video
-from test_ui_support import fast_idle, studio_settings, until  # noqa: F401 - fixture by name
+from test_ui_support import studio_settings, until
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 

@@ -181,6 +181,17 @@ async def say(pilot: Any, text: str) -> None:
     await pilot.press("enter")
 
 
+async def exported(pilot: Any, prompt: str) -> Any:
+    """Once connected, ask for ``prompt``, export it (Ctrl+S) and wait until that is done;
+    returns the (first) job of the jobs table."""
+    await settle(pilot)
+    await say(pilot, prompt)
+    await settle(pilot)
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    return next(iter(pilot.app.jobs_table.jobs.values()))
+
+
 def lines(app: NemoStudioApp, kind: str | None = None) -> list[str]:
     """Chat log texts (optionally of one kind)."""
     return app.chat_log.lines(kind)

@@ -4,14 +4,7 @@ loopback): the draft's title and the Title track's text change together, one lin
 from __future__ import annotations
 
 import pytest
-from test_ui_support import (  # noqa: F401 - fixtures are used by name
-    backend_fixture,
-    fast_idle,
-    lines,
-    make_studio,
-    say,
-    settle,
-)
+from test_ui_support import lines, make_studio, say, settle
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 
