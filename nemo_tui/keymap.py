@@ -116,12 +116,18 @@ def is_printable(key: str) -> bool:
     return not (set(mods) - {"shift"}) and base not in NAMED_KEYS
 
 
-def _reach_clash(a: ActionLike, b: ActionLike, modal: frozenset[str] = frozenset()) -> bool:
+def _reach_clash(a: ActionLike, b: ActionLike, modal: frozenset[str] = frozenset(),
+                 reach: Mapping[str, Iterable[str]] | None = None) -> bool:
     """Whether two actions can see the same key press (app keys are seen everywhere but on a
-    modal screen, whose keys are its own)."""
+    modal screen, whose keys are its own, except the app keys ``reach`` lists for it)."""
     if a.scope == b.scope:
         return True
-    return "app" in (a.scope, b.scope) and not {a.scope, b.scope} & modal
+    if "app" not in (a.scope, b.scope):
+        return False
+    app_action, other = (a, b) if a.scope == "app" else (b, a)
+    if other.scope not in modal:
+        return True
+    return app_action.action in (reach or {}).get(other.scope, ())
 
 
 def _refusal(action: ActionLike, keys: list[str]) -> str | None:
@@ -136,9 +142,11 @@ def _refusal(action: ActionLike, keys: list[str]) -> str | None:
 
 
 def resolve(actions: Iterable[ActionLike], keymap: Mapping[str, Any] | None,
-            modal: Iterable[str] = ()) -> KeymapResult:
+            modal: Iterable[str] = (), reach: Mapping[str, Iterable[str]] | None = None
+            ) -> KeymapResult:
     """Apply ``keymap`` (id → keys) over the actions' defaults; refuse what does not work.
-    ``modal``: scopes of modal screens (the App's keys do not reach them)."""
+    ``modal``: scopes of modal screens (the App's keys do not reach them); ``reach``: for a
+    modal scope, the app actions whose keys still work on its screen (F1, Ctrl+Q…)."""
     table = {a.action: a for a in actions}
     defaults = {i: normalize_keys(a.key) or [a.key] for i, a in table.items()}
     wanted: dict[str, list[str]] = {}
@@ -157,21 +165,22 @@ def resolve(actions: Iterable[ActionLike], keymap: Mapping[str, Any] | None,
             continue
         if keys != defaults[ident]:
             wanted[ident] = keys
-    _drop_conflicts(table, defaults, wanted, problems, frozenset(modal))
+    _drop_conflicts(table, defaults, wanted, problems, frozenset(modal), reach)
     keys = {i: ",".join(wanted.get(i, defaults[i])) for i in table}
     return KeymapResult(keys, {i: ",".join(k) for i, k in wanted.items()}, problems)
 
 
 def _drop_conflicts(table: Mapping[str, ActionLike], defaults: Mapping[str, list[str]],
                     wanted: dict[str, list[str]], problems: list[str],
-                    modal: frozenset[str]) -> None:
+                    modal: frozenset[str],
+                    reach: Mapping[str, Iterable[str]] | None = None) -> None:
     """Take back overrides that land on a key another action in reach has, until none do."""
     while True:
         effective = {i: wanted.get(i, defaults[i]) for i in table}
         clash = None
         for ident, mine in wanted.items():
             for other, keys in effective.items():
-                if other == ident or not _reach_clash(table[ident], table[other], modal):
+                if other == ident or not _reach_clash(table[ident], table[other], modal, reach):
                     continue
                 common = set(mine) & set(keys)
                 if common:

@@ -53,6 +53,21 @@ def test_resolve_swaps_and_scopes():
     assert "job_copy and job_download both on 'd'" in bad.message
 
 
+def test_a_dialog_key_may_not_take_a_studio_key_that_works_over_dialogs():
+    """F1, Ctrl+T and Ctrl+Q work over the dialogs (priority keys of the App): a dialog key
+    moved onto one of them would never run, so it is refused; other studio keys (Ctrl+N) do
+    not run over a dialog, so a dialog may reuse them."""
+    from nemo_tui.ui.commands import resolve_user_keymap
+
+    bad = resolve_user_keymap({"help_close": "ctrl+t", "version_mark": "ctrl+q"})
+    assert bad.overrides == {}
+    assert "help_close and switch_theme both on 'ctrl+t'" in bad.message
+    assert "version_mark and quit both on 'ctrl+q'" in bad.message
+    ok = resolve_user_keymap({"sessions_new": "ctrl+n", "version_export": "ctrl+s"})
+    assert ok.message is None and ok.overrides == {"sessions_new": "ctrl+n",
+                                                   "version_export": "ctrl+s"}
+
+
 def test_every_binding_has_an_id_from_the_table():
     """Keymap-independent: the bindings of the app, the jobs table, the chat log, help and the
     upload picker all have ids, and every id is an action of the table ([keymap] can name it)."""
@@ -138,14 +153,18 @@ def test_default_keys_never_clash():
     (an app key is seen everywhere but on modal screens; Escape is the exception: the App's is
     not a priority key, so a focused widget's Escape comes first and falls through)."""
     from nemo_tui.keymap import normalize_keys
-    from nemo_tui.ui.commands import MODAL_SCOPES
+    from nemo_tui.ui.commands import MODAL_SCOPES, studio_keys_on
 
     keys = {a.action: set(normalize_keys(a.key) or [a.key]) for a in ACTIONS}
     clashes = []
     for i, a in enumerate(ACTIONS):
         for b in ACTIONS[i + 1:]:
             scopes = {a.scope, b.scope}
-            if a.scope == b.scope or ("app" in scopes and not scopes & MODAL_SCOPES):
+            app_on_dialog = any(x.scope == "app" and y.scope in MODAL_SCOPES
+                                and x.action in studio_keys_on(y.scope)
+                                for x, y in ((a, b), (b, a)))
+            if (a.scope == b.scope or ("app" in scopes and not scopes & MODAL_SCOPES)
+                    or app_on_dialog):
                 common = (keys[a.action] & keys[b.action]) - {"escape"}
                 if common:
                     clashes.append((a.action, b.action, sorted(common)))

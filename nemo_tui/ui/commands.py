@@ -203,13 +203,21 @@ SCOPE_WHERE = {"app": "anywhere", "jobs": "jobs table", "chat-log": "chat log",
                "versions": "versions screen"}
 
 
-#: Scopes of modal screens: the App's keys do not reach them, so they may reuse its keys.
+#: Scopes of modal screens: the App's keys do not reach them (but those of studio_keys_on), so
+#: they may reuse the others.
 MODAL_SCOPES = frozenset({"help", "upload", "sessions", "versions"})
 
 #: App-wide actions that still work while a dialog, the Preview screen or the palette is over
 #: the studio; the others act on the studio's panes (unseen from there) or would stack a second
-#: dialog. A screen narrows this with a ``STUDIO_KEYS`` class attribute (help: F1 closes it).
+#: dialog. A screen narrows this with a ``STUDIO_KEYS`` class attribute (studio_keys_on).
 OVER_SCREENS: tuple[str, ...] = ("help", "switch_theme", "quit")
+#: Those a screen takes for itself: on help, F1 closes it rather than opening another.
+_TAKEN_BY: dict[str, frozenset[str]] = {"help": frozenset({"help"})}
+
+
+def studio_keys_on(scope: str) -> tuple[str, ...]:
+    """The app-wide actions whose keys work on the screen of ``scope``."""
+    return tuple(a for a in OVER_SCREENS if a not in _TAKEN_BY.get(scope, ()))
 
 _APP_ACTIONS = frozenset(a.action for a in ACTIONS if a.scope == "app")
 
@@ -316,7 +324,8 @@ def resolve_user_keymap(keymap: Mapping[str, Any] | None) -> Any:
     """The user's ``[keymap]`` checked against ACTIONS (a :class:`nemo_tui.keymap.KeymapResult`)."""
     from nemo_tui.keymap import resolve
 
-    return resolve(ACTIONS, keymap, MODAL_SCOPES)
+    return resolve(ACTIONS, keymap, MODAL_SCOPES,
+                   {scope: studio_keys_on(scope) for scope in MODAL_SCOPES})
 
 
 def __getattr__(name: str) -> Any:

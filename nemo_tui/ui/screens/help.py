@@ -21,6 +21,7 @@ from nemo_tui.ui.commands import (
     keys_in_effect,
     scope_bindings,
     studio_key_bindings,
+    studio_keys_on,
     where,
 )
 
@@ -76,7 +77,7 @@ class HelpScreen(ModalScreen[None]):
     """A modal listing every key; Esc, F1 or q closes it."""
 
     #: the studio keys that work here (F1 closes this screen rather than opening another)
-    STUDIO_KEYS: ClassVar[tuple[str, ...]] = ("switch_theme", "quit")
+    STUDIO_KEYS: ClassVar[tuple[str, ...]] = studio_keys_on("help")
     BINDINGS: ClassVar[list[BindingType]] = [*scope_bindings("help", namespace=""),
                                              *studio_key_bindings(STUDIO_KEYS)]
 
