@@ -5,12 +5,16 @@ Split from cli.py (parser and dispatch only). No Textual, no Rich.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nemo_tui.cli_output import EXIT_OK
+from nemo_tui.cli_output import EXIT_OK, UsageError
 from nemo_tui.textsafe import safe_line
+
+#: A link of another kind (ftp://, file://, s3://…); Windows drive letters are not links.
+_OTHER_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
 
 if TYPE_CHECKING:
     from nemo_tui.api.client import NemoClient
@@ -22,6 +26,11 @@ def split_upload_items(items: list[str]) -> tuple[list[str], list[Path]]:
     from nemo_tui.api.client import check_upload_path
 
     urls = [i for i in items if i.lower().startswith(("http://", "https://"))]
+    for item in items:
+        scheme = _OTHER_URL.match(item)
+        if scheme and item not in urls:  # else it would be looked for as a file named after it
+            raise UsageError(f"Only http:// and https:// URLs can be uploaded, not "
+                             f"{safe_line(scheme.group(0), max_len=20)}… links.")
     paths = [Path(i).expanduser() for i in items if i not in urls]
     for path in paths:
         check_upload_path(path)

@@ -35,3 +35,11 @@ def test_a_usage_error_points_at_the_help_of_the_command_at_fault(capsys, args, 
 def test_json_without_a_command_is_a_usage_error_not_the_studio(capsys, args):
     err = usage_error(capsys, *args)
     assert "--json goes with a command" in err and "nemo-tui --help" in err
+
+
+@pytest.mark.parametrize("link", ["ftp://example.com/clip.mp4", "file:///tmp/clip.mp4",
+                                  "s3://bucket/clip.mp4"])
+def test_upload_of_another_kind_of_link_says_so(capsys, link):
+    """Not "File not found: clip.mp4" (it was taken for a path): which links work, exit 2."""
+    err = usage_error(capsys, "upload", link)
+    assert "Only http:// and https:// URLs can be uploaded" in err, err
