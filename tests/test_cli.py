@@ -249,7 +249,9 @@ def test_upload_files_and_bad_input(cli, backend, tmp_path):
 
     before = len([r for r in backend.requests() if r.get("endpoint") == "upload"])
     err = assert_clean_error(cli("upload", str(tmp_path / "missing.mp4")), 2)
-    assert "missing.mp4" in err
+    assert f"File not found: {tmp_path / 'missing.mp4'}." in err  # where it was looked for
+    err = assert_clean_error(cli("upload", str(tmp_path)), 2)
+    assert f"{tmp_path} is not a regular file" in err
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     err = assert_clean_error(cli("upload", str(good), str(notes)), 2)

@@ -51,14 +51,16 @@ def check_upload_path(path: Path) -> None:
     """Refuse a path that cannot be uploaded, before any request (missing, format, > 200 MB)."""
     path = Path(path)
     name = path.name or str(path)
+    where = str(path)  # where it was looked for: the name alone is vague (shown made safe)
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise LocalInputError(f"File not found: {name}. Check the path.") from None
+        raise LocalInputError(f"File not found: {where}. Check the path.") from None
     except OSError as exc:
-        raise LocalInputError(f"Cannot read {name}: {exc.strerror or 'error'}.") from None
+        raise LocalInputError(f"Cannot read {where}: {exc.strerror or 'error'}.") from None
     if not path.is_file():
-        raise LocalInputError(f"{name} is not a regular file; upload a video, image or audio file.")
+        raise LocalInputError(f"{where} is not a regular file; upload a video, image or audio "
+                              "file.")
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         shown = ext or "no extension"
