@@ -383,17 +383,19 @@ def test_local_falls_back_to_a_free_port_when_its_port_is_taken(isolated_dirs):
     assert proc.stdout.startswith("Credits: ")
 
 
-def test_ctrl_c_exits_130(backend):
+def interrupt_once(backend, endpoint: str, *args: str, env: dict[str, str] | None = None
+                   ) -> tuple[int, str]:
+    """Run `nemo-tui ARGS`, press Ctrl-C once the backend logged a request to ``endpoint``;
+    (exit code, stderr)."""
     import signal
     import time
 
-    backend.add_faults([{"endpoint": "run_sse", "stream": "heartbeats_only", "seconds": 60}])
-    proc = subprocess.Popen([sys.executable, "-m", "nemo_tui", "ask", ASK], cwd=ROOT,
-                            env={**os.environ, "NEMO_API_URL": backend.url}, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "nemo_tui", *args], cwd=ROOT, text=True,
+                            env={**os.environ, "NEMO_API_URL": backend.url, **(env or {})},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
     try:
-        # wait until the turn is under way (the server logged the chat request)
-        while not any(r.get("endpoint") == "run_sse" for r in backend.requests()):
+        while not any(r.get("endpoint") == endpoint for r in backend.requests()):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
@@ -401,7 +403,13 @@ def test_ctrl_c_exits_130(backend):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
+    return proc.returncode, err
+
+
+def test_ctrl_c_exits_130(backend):
+    backend.add_faults([{"endpoint": "run_sse", "stream": "heartbeats_only", "seconds": 60}])
+    code, err = interrupt_once(backend, "run_sse", "ask", ASK)  # once the turn is under way
+    assert code == 130, err
     assert err.strip().endswith("nemo-tui: Interrupted. The agent may still apply the message: "
                                 "`nemo-tui state` shows whether it did.") and "Traceback" not in err
 
@@ -409,28 +417,13 @@ def test_ctrl_c_exits_130(backend):
 def test_ctrl_c_during_export_wait_says_how_to_finish_the_render(cli, backend, tmp_path):
     """Ctrl-C stops the watching, not the render: the message names the command that finishes
     it, and that command does."""
-    import signal
-    import time
-
     assert cli("ask", ASK).returncode == 0
     backend.add_faults([{"endpoint": "render_poll", "status": "processing", "progress": 40,
                          "times": -1}])
-    proc = subprocess.Popen([sys.executable, "-m", "nemo_tui", "export", "--wait", "--output",
-                             str(tmp_path)], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "NEMO_API_URL": backend.url,
-                                 "NEMO_POLL_INTERVAL": "0.05"})
-    try:
-        while not any(r.get("endpoint") == "render_poll" for r in backend.requests()):
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    code, err = interrupt_once(backend, "render_poll", "export", "--wait", "--output",
+                               str(tmp_path), env={"NEMO_POLL_INTERVAL": "0.05"})
     (job,) = json.loads(cli("--json", "jobs").stdout)["jobs"]
-    assert proc.returncode == 130, err
+    assert code == 130, err
     assert err.strip().splitlines()[-1] == (
         f"nemo-tui: Interrupted. The render goes on: `nemo-tui export --job {job['id']}` "
         "finishes it."), err

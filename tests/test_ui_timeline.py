@@ -116,6 +116,16 @@ async def test_edit_key_composes_sends_applies_and_confirms(backend, tmp_path, c
         assert app.timeline.query_one(DraftTree).draft is app.draft
 
 
+async def insert_highlighted(pilot, sentence: str) -> None:
+    """Enter on the media bin's highlighted item composes ``sentence``; Enter sends it and the
+    chat says it was applied."""
+    await pilot.press("enter")
+    assert pilot.app.query_one(ChatInput).value == sentence
+    await pilot.press("enter")
+    await settle(pilot)
+    assert APPLIED in lines(pilot.app)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
 async def test_media_bin_enter_inserts_an_upload_at_the_playhead(backend, tmp_path, size):
     """m shows the uploads (then what was generated); Enter composes the insert at the
@@ -132,13 +142,8 @@ async def test_media_bin_enter_inserts_an_upload_at_the_playhead(backend, tmp_pa
         assert [(i.name, i.generated) for i in media.items] == [
             ("still.png", False), ("City at Night.mp4", True), ("Upbeat pop.m4a", True)]
         assert media.get_option_at_index(0).prompt.plain.startswith("still.png · image")
-        await pilot.press("enter")
-        inp = app.query_one(ChatInput)
-        assert inp.value == 'Insert my uploaded "still.png" at 3s on the Video track.'
-        await pilot.press("enter")
-        await settle(pilot)
+        await insert_highlighted(pilot, 'Insert my uploaded "still.png" at 3s on the Video track.')
         assert ("still.png", 3000, 6000) in video(app)
-        assert APPLIED in lines(app)
         await pilot.press("f3", "m")
         assert not media.display and app.focused is app.timeline.tree
 
@@ -155,13 +160,9 @@ async def test_media_bin_offers_what_the_local_agent_generated(backend, tmp_path
             ("City at Night.mp4", "video", True), ("Upbeat pop.m4a", "audio", True)]
         assert media.get_option_at_index(0).prompt.plain.startswith(
             "City at Night.mp4 · video (generated) · 15 s · 1920×1080")
-        await pilot.press("enter")
-        inp = app.query_one(ChatInput)
-        assert inp.value == 'Insert the generated "City at Night.mp4" at 3s on the Video track.'
-        await pilot.press("enter")
-        await settle(pilot)
+        await insert_highlighted(
+            pilot, 'Insert the generated "City at Night.mp4" at 3s on the Video track.')
         assert ("City at Night.mp4", 3000, 13000) in video(app)
-        assert APPLIED in lines(app)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["120x40", "80x24"])
