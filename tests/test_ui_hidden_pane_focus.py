@@ -40,3 +40,21 @@ async def test_focus_key_for_a_hidden_pane_keeps_focus_visible(tmp_path, key, pa
         await until(pilot, lambda: app.focused is not None and app.focused.id == widget_id,
                     f"{widget_id} focused")
         assert app.focused.region.height > 0
+
+
+@pytest.mark.parametrize(("key", "widget_id"), [("f3", "draft-tree"), ("f4", "jobs-table")])
+async def test_shrinking_under_a_focused_pane_moves_focus_to_the_input(tmp_path, key,
+                                                                        widget_id):
+    """A pane has focus at 120x40; the terminal shrinks to 40x10 and hides it: the chat input
+    gets focus (Textual left focus nowhere, so typing did nothing) and what is typed shows."""
+    app = NemoStudioApp(studio_settings("http://127.0.0.1:9", tmp_path), connect=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.jobs_table.parent is not None, "the jobs table mounted")
+        await pilot.press(key)
+        await until(pilot, lambda: app.focused is not None and app.focused.id == widget_id,
+                    f"{widget_id} focused")
+        await pilot.resize_terminal(40, 10)
+        await until(pilot, lambda: isinstance(app.focused, ChatInput), "the input focused")
+        assert is_shown(app.focused) and app.focused.region.height > 0
+        await pilot.press(*"hi")
+        assert app.query_one(ChatInput).text == "hi"

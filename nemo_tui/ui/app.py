@@ -21,7 +21,7 @@ from nemo_tui.ui.commands import app_bindings, resolve_user_keymap, works_over
 from nemo_tui.ui.draft_versions import StudioVersions
 from nemo_tui.ui.messages import Activity, JobChanged
 from nemo_tui.ui.palette import StudioCommands
-from nemo_tui.ui.pane_focus import focus_if_shown
+from nemo_tui.ui.pane_focus import focus_if_shown, keep_focus_on_screen
 from nemo_tui.ui.turn_clock import TurnClock
 from nemo_tui.ui.widgets.chat import ChatInput, ChatPane
 from nemo_tui.ui.widgets.chatview import ChatView
@@ -152,6 +152,7 @@ class NemoStudioApp(App[int]):
         self.query_one("#chat").border_title = "Chat"
         self.status.set_info(api_url=self.settings.api_url)
         self.query_one(ChatInput).focus()
+        keep_focus_on_screen(self)
         self.call_after_refresh(self.mount_jobs_table)
         from nemo_tui.ui.batch_runs import BatchJobsFeed
 
