@@ -77,8 +77,9 @@ def test_ask_translates_the_agent_s_gui_wording_into_the_command(make_local_back
     assert proc.returncode == 0, proc.stderr
     assert "点击导出按钮" in proc.stdout and "nemo-tui export" not in proc.stdout
     hints = [line for line in proc.stderr.splitlines() if "nemo-tui export --wait" in line]
-    assert hints == ["No button here: `nemo-tui export --wait` renders the video and "
-                     "downloads it."], proc.stderr
+    expected = ("No button here: `nemo-tui export --wait` renders the video and "
+                "downloads it.")
+    assert hints == [expected], proc.stderr
     local_backend.add_faults([{"endpoint": "run_sse", "stream": "no_text"}])
     proc = run("--json", "ask", "把时长改为4秒", env=env)
     assert proc.returncode == 0 and "nemo-tui" not in proc.stdout + proc.stderr, proc.stderr
