@@ -29,6 +29,8 @@ MAX_DIFF_LINES = 20
 #: The chat line kinds that are recorded, and as which role.
 RECORDED: dict[str, Role] = {"user": "user", "agent": "agent", "error": "error",
                              "info": "system", "diff": "system", "offer": "system"}
+#: How a transcript line of each role is shown when it kept no kind of its own.
+ROLE_KINDS: dict[str, str] = {"user": "user", "agent": "agent", "error": "error", "system": "info"}
 #: The name every session is created with (the draft's title says more).
 DEFAULT_TASK_NAME = "project"
 
@@ -70,8 +72,8 @@ class Turn:
 class TranscriptSink(Protocol):
     """Where recorded lines go (the studio writes them off its event loop)."""
 
-    def append(self, role: Role, text: str) -> Any:
-        """Save one line."""
+    def append(self, role: Role, text: str, kind: str | None = None) -> Any:
+        """Save one line (``kind``: how it was shown, when its role does not say)."""
 
 
 @dataclass
@@ -89,23 +91,28 @@ class Session:
     #: Called with (session id, raw draft, user message, decoded draft) whenever a new draft
     #: is applied (the studio keeps it as a draft version).
     on_draft: Callable[[str, Any, str | None, Any], None] | None = None
-    _held: list[tuple[Role, str]] = field(default_factory=list)
+    _held: list[tuple[Role, str, str | None]] = field(default_factory=list)
 
     # ---- the transcript, in the order shown -----------------------------------------------
-    def record(self, role: Role, text: str, *, streaming: bool = False) -> None:
-        """Save a line. While a reply streams (``streaming``: its live text is on screen), lines
-        said meanwhile show *after* it; they are held and saved after the reply's text."""
+    def record(self, role: Role, text: str, *, streaming: bool = False,
+               kind: str | None = None) -> None:
+        """Save a line shown as ``kind`` (kept only when its role would not say it, so a
+        reopened session shows it alike). While a reply streams (``streaming``: its live text
+        is on screen), lines said meanwhile show *after* it; they are held and saved after
+        the reply's text."""
+        if kind == ROLE_KINDS.get(role):
+            kind = None
         if streaming and role != "agent":
-            self._held.append((role, text))
+            self._held.append((role, text, kind))
             return
         if self.sink is not None:
-            self.sink.append(role, text)
+            self.sink.append(role, text, kind)
 
     def record_line(self, line: Line, *, streaming: bool = False) -> None:
         """Save a chat line if its kind is one the transcript keeps."""
         role = RECORDED.get(line.kind)
         if role is not None:
-            self.record(role, line.text, streaming=streaming)
+            self.record(role, line.text, streaming=streaming, kind=line.kind)
 
     def stream_closed(self, rest: str | None) -> None:
         """The live reply ended (``rest``: its text that never got a final event): save it,
@@ -113,8 +120,8 @@ class Session:
         if rest:
             self.record("agent", rest)
         held, self._held = self._held, []
-        for role, text in held:
-            self.record(role, text)
+        for role, text, kind in held:
+            self.record(role, text, kind=kind)
 
     # ---- the turn ---------------------------------------------------------------------------
     def start_turn(self, text: str) -> None:

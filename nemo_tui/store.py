@@ -370,6 +370,9 @@ class TranscriptEntry:
     ts: str
     role: Role
     text: str
+    #: How the studio showed it (a timeline change is "diff", an offer "offer"); None in
+    #: lines written before kinds were kept, and in lines the CLI writes.
+    kind: str | None = None
 
 
 class TranscriptStore:
@@ -381,13 +384,17 @@ class TranscriptStore:
                      / f"{session_key(session_id)}.jsonl")
         self._checked_tail = False
 
-    def append(self, role: Role, text: str, *, ts: str | None = None) -> TranscriptEntry:
-        """Append one message; flushed and fsynced before returning."""
+    def append(self, role: Role, text: str, *, ts: str | None = None,
+               kind: str | None = None) -> TranscriptEntry:
+        """Append one message (``kind``: how the chat showed it); flushed and fsynced."""
         if role not in ROLES:
             raise ValueError(f"unknown transcript role {role!r}")
-        entry = TranscriptEntry(ts or now_iso(), role, text)
+        entry = TranscriptEntry(ts or now_iso(), role, text, kind)
+        record = asdict(entry)
+        if kind is None:
+            del record["kind"]  # the line reads as it always did
         line = _TERMINAL_ACTIVE.sub(lambda m: f"\\u{ord(m.group()):04x}",
-                                    json.dumps(asdict(entry), ensure_ascii=False)) + "\n"
+                                    json.dumps(record, ensure_ascii=False)) + "\n"
         data = line.encode("utf-8", "replace")
         ensure_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
@@ -420,5 +427,7 @@ class TranscriptStore:
                 continue
             if (isinstance(obj, dict) and obj.get("role") in ROLES
                     and isinstance(obj.get("text"), str)):
-                entries.append(TranscriptEntry(str(obj.get("ts", "")), obj["role"], obj["text"]))
+                kind = obj.get("kind") if isinstance(obj.get("kind"), str) else None
+                entries.append(TranscriptEntry(str(obj.get("ts", "")), obj["role"], obj["text"],
+                                               kind))
         return entries

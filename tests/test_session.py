@@ -19,7 +19,7 @@ class Sink:
     def __init__(self) -> None:
         self.lines: list[tuple[str, str]] = []
 
-    def append(self, role: str, text: str) -> None:
+    def append(self, role: str, text: str, kind: str | None = None) -> None:
         self.lines.append((role, text))
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
+from nemo_tui.session import RECORDED
 from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.messages import (
     Activity,
@@ -316,10 +317,9 @@ def say(app: NemoStudioApp, text: str, kind: str = "info", *, record: bool = Tru
     app.chat_log.add_line(text, kind)
     if not record:
         return
-    if kind in ("error",):
-        app.record("error", text)
-    elif kind in ("diff", "info", "offer"):
-        app.record("system", text)
+    role = RECORDED.get(kind)
+    if role in ("error", "system"):  # the user's and the agent's lines are recorded as they come
+        app.record(role, text, kind)
 
 
 @while_open
@@ -335,8 +335,10 @@ def close_stream(app: NemoStudioApp) -> None:
     app.session.stream_closed(app.chat_log.end_turn())
 
 
-def record(app: NemoStudioApp, role: str, text: str) -> None:
-    """Save a line to the session's transcript (off the event loop, in order; while a
-    reply streams, held until it ends: the transcript keeps the order shown live)."""
+def record(app: NemoStudioApp, role: str, text: str, kind: str | None = None) -> None:
+    """Save a line (shown as ``kind``) to the session's transcript (off the event loop, in
+    order; while a reply streams, held until it ends: the transcript keeps the order shown
+    live)."""
     if not app.replaying:
-        app.session.record(role, text, streaming=app.chat_log.streaming)  # type: ignore[arg-type]
+        app.session.record(role, text, streaming=app.chat_log.streaming,  # type: ignore[arg-type]
+                           kind=kind)

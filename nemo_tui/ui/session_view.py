@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nemo_tui.session import Session
+from nemo_tui.session import RECORDED, ROLE_KINDS, Session
 from nemo_tui.ui.chat_routing import turn_running
 from nemo_tui.ui.writes import QueuedTranscript
 
@@ -29,9 +29,8 @@ def open_session_view(app: NemoStudioApp, session: Any, new: bool) -> None:
     log.clear_log()
     app.replaying = True
     try:
-        kinds = {"user": "user", "agent": "agent", "error": "error", "system": "info"}
         for entry in app.transcript.load():
-            log.add_line(entry.text, kinds.get(entry.role, "info"))
+            log.add_line(entry.text, replay_kind(entry))
     finally:
         app.replaying = False
     app.status.set_info(session=session.session_id)
@@ -40,6 +39,15 @@ def open_session_view(app: NemoStudioApp, session: Any, new: bool) -> None:
     app.load_jobs()
     app.io.fetch_state("open")
     app.io.fetch_credits()
+
+
+def replay_kind(entry: Any) -> str:
+    """How a saved line shows again: the kind it was shown with live when it kept one we
+    record (the file is not trusted), else its role's."""
+    kind = entry.kind
+    if kind in RECORDED and RECORDED[kind] == entry.role:
+        return kind
+    return ROLE_KINDS.get(entry.role, "info")
 
 
 def leave_turn(app: NemoStudioApp) -> None:

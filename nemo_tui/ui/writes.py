@@ -72,7 +72,7 @@ class QueuedTranscript:
         self.store = store
         self._writer = writer
 
-    def append(self, role: str, text: str) -> None:
+    def append(self, role: str, text: str, kind: str | None = None) -> None:
         """Save one line (later, in order, off the event loop)."""
         store = self.store
-        self._writer.submit(lambda: store.append(role, text))
+        self._writer.submit(lambda: store.append(role, text, kind=kind))

@@ -1,0 +1,77 @@
+"""Reopening a session shows its chat as it looked live (kinds, indentation, its title)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_ui_support import lines, make_studio, say, settle, shown
+
+from nemo_tui.store import TranscriptStore
+
+pytestmark = pytest.mark.usefixtures("fast_idle")
+
+GENERATE = "make a 10 second video of a city at night with lo-fi music"
+#: Kinds the transcript keeps (tool activity and the "working" line are live only).
+RECORDED_KINDS = ("user", "agent", "info", "diff", "offer", "error")
+
+
+def recorded(app) -> list[tuple[str, str]]:
+    """(kind, shown text) of the chat entries a transcript keeps, from the first message on."""
+    entries = [(e.kind, e.content.plain) for e in app.chat_log.entries
+               if e.kind in RECORDED_KINDS]
+    first = next(i for i, (kind, _text) in enumerate(entries) if kind == "user")
+    return entries[first:]
+
+
+async def test_restart_replays_the_chat_as_shown_live(backend, tmp_path):
+    """After a restart the timeline changes are indented diff lines again, under their
+    "Timeline changes:" head, and every recorded line has the kind it had live."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        live = recorded(app)
+        assert any(text.startswith("  + track Video") for kind, text in live if kind == "diff")
+    again = make_studio(backend.url, tmp_path)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        replayed = recorded(again)
+        assert replayed[:len(live)] == live
+        assert "\n  + track Video" in shown(again)
+
+
+async def test_old_transcript_lines_without_a_kind_still_load(backend, tmp_path):
+    """A transcript written before kinds were kept loads as before (studio lines as notes)."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        path = app.transcript.path
+        sid = app.session.session_id
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = [{"ts": "2026-01-01T00:00:00Z", "role": "user", "text": "hello"},
+           {"ts": "2026-01-01T00:00:01Z", "role": "agent", "text": "Hi."},
+           {"ts": "2026-01-01T00:00:02Z", "role": "system", "text": "Timeline changes:"},
+           {"ts": "2026-01-01T00:00:03Z", "role": "system", "text": "+ track BGM: Lo-fi",
+            "kind": "no-such-kind"}]
+    path.write_text("".join(json.dumps(o) + "\n" for o in old), encoding="utf-8")
+    again = make_studio(backend.url, tmp_path)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert again.session.session_id == sid
+        assert lines(again, "user") == ["hello"]
+        assert "Hi." in lines(again, "agent")
+        assert {"Timeline changes:", "+ track BGM: Lo-fi"} <= set(lines(again, "info"))
+
+
+def test_transcript_store_keeps_the_kind(tmp_path):
+    """A line's chat kind survives the file; a line saved without one loads with none."""
+    from nemo_tui.config import load_settings
+
+    paths = load_settings({}).paths
+    store = TranscriptStore(paths, "http://127.0.0.1:1", "s1")
+    store.append("system", "+ track Video: a", kind="diff")
+    store.append("system", "Timeline changes:")
+    entries = store.load()
+    assert [(e.role, e.kind) for e in entries] == [("system", "diff"), ("system", None)]
