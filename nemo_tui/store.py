@@ -321,6 +321,10 @@ class SessionStore:
                  if s is not None]
         return sorted(found, key=lambda s: s.updated_at, reverse=True)
 
+    def title(self, api_url: str, session_id: str) -> str | None:
+        """The title recorded for ``session_id`` of ``api_url``, if one is known."""
+        return next((r.title for r in self.recent(api_url) if r.session_id == session_id), None)
+
     def touch(self, api_url: str, session_id: str, *, task_id: str | None = None,
               title: str | None = None, last_message: str | None = None) -> None:
         """Record activity in a session (title / last message when given)."""

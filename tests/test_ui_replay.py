@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_ui_support import lines, make_studio, say, settle, shown
+from test_ui_support import lines, make_studio, say, settle, shown, until
 
-from nemo_tui.store import TranscriptStore
+from nemo_tui.store import SessionStore, TranscriptStore
+from nemo_tui.ui.screens.sessions import SessionsScreen
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 
@@ -75,3 +76,53 @@ def test_transcript_store_keeps_the_kind(tmp_path):
     store.append("system", "Timeline changes:")
     entries = store.load()
     assert [(e.role, e.kind) for e in entries] == [("system", "diff"), ("system", None)]
+
+
+def stored_title(app, session_id: str) -> str | None:
+    """The title the recent-sessions list keeps for ``session_id``."""
+    recent = SessionStore(app.settings.paths).recent(app.settings.api_url)
+    return next((r.title for r in recent if r.session_id == session_id), None)
+
+
+def opened_line(app) -> str:
+    """The newest "Session … opened." line of the chat."""
+    return [t for t in lines(app, "info") if t.startswith("Session ")][-1]
+
+
+async def reopen(pilot, session_id: str) -> None:
+    """Ctrl+O, pick ``session_id``, wait until it is shown."""
+    app = pilot.app
+    await pilot.press("ctrl+o")
+    await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions screen")
+    ids = [r.session_id for r in app.screen.recent]
+    app.screen.query_one("#sessions-list").highlighted = ids.index(session_id)
+    await pilot.press("enter")
+    await until(pilot, lambda: app.session.session_id == session_id, "session shown")
+    await settle(pilot)
+
+
+async def test_reopened_session_is_named_by_its_title(backend, tmp_path):
+    """A session with a known title is announced by it on restart and on Ctrl+O; one without
+    a title by its id."""
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.session.session_id
+        await say(pilot, GENERATE)
+        await settle(pilot)
+        await until(pilot, lambda: stored_title(app, first), "title stored")
+        title = stored_title(app, first)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: app.session.session_id != first, "second session")
+        await settle(pilot)
+        second = app.session.session_id
+        await reopen(pilot, first)
+        assert opened_line(app) == f"Session \u201c{title}\u201d opened."
+        await reopen(pilot, second)
+        assert opened_line(app) == f"Session {second} opened."
+        await reopen(pilot, first)
+    again = make_studio(backend.url, tmp_path)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert again.session.session_id == first
+        assert opened_line(again) == f"Session \u201c{title}\u201d opened."

@@ -329,10 +329,7 @@ class NemoStudioApp(App[int]):
             if session_id == "new":
                 self.io.new_session()
             elif session_id and session_id != current:
-                from nemo_tui.api.models import SessionInfo
-
-                rec = next((r for r in recent if r.session_id == session_id), None)
-                self.io.switch_session(SessionInfo(session_id, rec.task_id if rec else None))
+                self.io.switch_session(session_id, recent)
 
         self.push_screen(SessionsScreen(recent, clock=self.clock, current=current), chosen)
 

@@ -88,7 +88,7 @@ def on_connected(app: NemoStudioApp, msg: Connected) -> None:
 @while_open
 def on_session_opened(app: NemoStudioApp, msg: SessionOpened) -> None:
     """A session was started or reopened: load its transcript, jobs, state and credits."""
-    app.open_session_view(msg.session, msg.new)
+    app.open_session_view(msg.session, msg.new, msg.title)
 
 
 @while_open

@@ -131,3 +131,4 @@ class SessionOpened(Message):
 
     session: SessionInfo
     new: bool
+    title: str | None = None  # a reopened session's recorded title (it is named by it)

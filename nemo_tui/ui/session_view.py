@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.session import RECORDED, ROLE_KINDS, Session
+from nemo_tui.textsafe import safe_line
 from nemo_tui.ui.chat_routing import turn_running
 from nemo_tui.ui.writes import QueuedTranscript
 
@@ -15,8 +16,10 @@ if TYPE_CHECKING:
     from nemo_tui.ui.app import NemoStudioApp
 
 
-def open_session_view(app: NemoStudioApp, session: Any, new: bool) -> None:
-    """Reset the panes to ``session``: transcript, jobs (persisted), state and credits."""
+def open_session_view(app: NemoStudioApp, session: Any, new: bool,
+                      title: str | None = None) -> None:
+    """Reset the panes to ``session``: transcript, jobs (persisted), state and credits;
+    ``title``: its recorded title, if any (the opening line names it)."""
     app.leave_turn()
     app.session = Session(session.session_id, on_draft=app.keep_version)
     app.workers.cancel_group(app, "jobs")
@@ -34,11 +37,18 @@ def open_session_view(app: NemoStudioApp, session: Any, new: bool) -> None:
     finally:
         app.replaying = False
     app.status.set_info(session=session.session_id)
-    app.say("New session started." if new else f"Session {session.session_id} opened.",
-             record=False)
+    app.say(opened_words(session.session_id, new, title), record=False)
     app.load_jobs()
     app.io.fetch_state("open")
     app.io.fetch_credits()
+
+
+def opened_words(session_id: str, new: bool, title: str | None) -> str:
+    """The line that opens a session's view: named by its title when one is known."""
+    if new:
+        return "New session started."
+    name = safe_line(title, max_len=80) if title and title.strip() else None
+    return f"Session \u201c{name}\u201d opened." if name else f"Session {session_id} opened."
 
 
 def replay_kind(entry: Any) -> str:

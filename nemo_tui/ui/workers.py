@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from nemo_tui.api.client import NemoClient
-    from nemo_tui.api.models import SessionInfo
     from nemo_tui.jobs import JobStore, RenderJob
     from nemo_tui.session import StateReason
+    from nemo_tui.store import RecentSession
     from nemo_tui.ui.app import NemoStudioApp
 
 Params = ParamSpec("Params")
@@ -114,8 +114,10 @@ class StudioWorkers:
             else:
                 session = self.client.session
                 new = False
+            title = None if new else await asyncio.to_thread(
+                self.app.session_store.title, self.settings.api_url, session.session_id)
             self.post_message(Connected(session, token.expires_at, token.user_id, new))
-            self.post_message(SessionOpened(session, new))
+            self.post_message(SessionOpened(session, new, title))
         finally:
             self.post_message(Activity("connect", None))
 
@@ -129,10 +131,15 @@ class StudioWorkers:
         finally:
             self.post_message(Activity("session", None))
 
-    def switch_session(self, session: SessionInfo) -> None:
-        """Point the client at an existing session (no request needed)."""
+    def switch_session(self, session_id: str, recent: list[RecentSession]) -> None:
+        """Point the client at an existing session (no request needed); what ``recent`` (the
+        list it was picked from) recorded of it gives its task and title."""
+        from nemo_tui.api.models import SessionInfo
+
+        rec = next((r for r in recent if r.session_id == session_id), None)
+        session = SessionInfo(session_id, rec.task_id if rec else None)
         self.client.session = session
-        self.post_message(SessionOpened(session, False))
+        self.post_message(SessionOpened(session, False, rec.title if rec else None))
 
     # ---- state and credits -----------------------------------------------------------------
     @in_worker(group="state", description="fetching state", exclusive=True)
