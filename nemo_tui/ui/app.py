@@ -47,7 +47,7 @@ class NemoStudioApp(App[int]):
     TITLE = "nemo-tui"
     CSS_PATH: ClassVar[list[Path]] = [STYLES / "studio.tcss"]
     BINDINGS: ClassVar[list[BindingType]] = app_bindings()
-    COMMANDS = App.COMMANDS | {StudioCommands}
+    COMMANDS: ClassVar[set[Any]] = {StudioCommands}  # one provider, Textual's in it: fixed order
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
     # below 18 rows the timeline and jobs panes give way: the chat input must stay on screen
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (18, "-tall")]

@@ -26,7 +26,12 @@ def works_on(action: StudioAction, screen: Any, app: Any) -> bool:
 
 
 class StudioCommands(Provider):
-    """Command palette provider offering every studio action from :data:`ACTIONS`."""
+    """Command palette provider offering every studio action from :data:`ACTIONS`, then
+    Textual's own entries (Keys, Maximize, Screenshot…).
+
+    The only provider: the palette shows the hits of several providers in the order their
+    tasks happen to deliver them, which changed from run to run (screenshots differed).
+    """
 
     def _entries(self) -> list[tuple[str, str, str]]:
         """(title, help, action) for each palette entry, with the key the user has for it."""
@@ -46,16 +51,28 @@ class StudioCommands(Provider):
             namespace = getattr(self.app, "jobs_table", None)
         return partial(self.app.run_action, action, namespace)
 
+    def _system(self) -> list[Any]:
+        """Textual's entries for this screen (the App's get_system_commands), by title."""
+        return sorted(self.app.get_system_commands(self.screen), key=lambda c: c.title)
+
     async def discover(self) -> Hits:
-        """Show every action before the user types."""
+        """Show every action before the user types: ACTIONS' order, then Textual's."""
         for title, help_text, action in self._entries():
             yield DiscoveryHit(title, self._run(action), help=as_markup(help_text))
+        for command in self._system():
+            if command.discover:
+                yield DiscoveryHit(command.title, command.callback, help=command.help)
 
     async def search(self, query: str) -> Hits:
-        """Fuzzy-match the actions' titles."""
+        """Fuzzy-match the titles (equal scores keep the order above)."""
         matcher = self.matcher(query)
         for title, help_text, action in self._entries():
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), self._run(action), text=title,
                           help=as_markup(help_text))
+        for command in self._system():
+            score = matcher.match(command.title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.title), command.callback,
+                          text=command.title, help=command.help)
