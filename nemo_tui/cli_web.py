@@ -52,6 +52,8 @@ def _server_class() -> type:
     every browser to hang up, up to aiohttp's 60 s shutdown timeout), and saying its URL once
     it accepts connections (aiohttp binds after its start-up hooks)."""
     import asyncio
+    import contextlib
+    import signal
 
     from textual_serve.server import Server
 
@@ -64,11 +66,20 @@ def _server_class() -> type:
             self.tabs: set[asyncio.Task[object]] = set()
             self.on_listening = on_listening
             self._announce: asyncio.Task[None] | None = None
+            self.interrupted = False  # stopped by Ctrl-C (exit 130), not by SIGTERM
 
         async def on_startup(self, app: object) -> None:
             """Call ``on_listening`` as soon as the port answers (textual-serve's banner is not
-            shown: the URL is said instead)."""
-            self._announce = asyncio.get_running_loop().create_task(self._when_listening())
+            shown: the URL is said instead); tell Ctrl-C from SIGTERM (textual-serve stops
+            alike on both)."""
+            loop = asyncio.get_running_loop()
+            with contextlib.suppress(NotImplementedError):  # no loop signal handlers (Windows)
+                loop.add_signal_handler(signal.SIGINT, self._interrupt)
+            self._announce = loop.create_task(self._when_listening())
+
+        def _interrupt(self) -> None:
+            self.interrupted = True
+            self.request_exit()
 
         async def _when_listening(self) -> None:
             while True:
@@ -126,4 +137,6 @@ def run_web(settings: Settings, output: Output, *, host: str | None, port: int) 
                           title="nemo-tui", public_url=url, on_listening=listening)
     server.console.file = io.StringIO()  # its logging console: we print the URL ourselves
     server.serve()
+    if server.interrupted:  # CLI.md: 130 interrupted (main says "Interrupted.")
+        raise KeyboardInterrupt
     return 0
