@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
-import sys
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,6 +22,7 @@ from nemo_tui.cli_output import (
     PROG,
     Output,
     UsageError,
+    reader_gone,
 )
 from nemo_tui.config import Settings, load_settings
 
@@ -160,11 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     except NemoError as exc:
         output.err(str(exc))
         return exc.exit_code
-    except BrokenPipeError:
-        # stdout went away (e.g. piped into `head`): nothing left to say to anyone
-        with contextlib.suppress(OSError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAIL
+    except BrokenPipeError:  # stdout went away (e.g. piped into `head`)
+        return reader_gone()
     except OSError as exc:
         from nemo_tui.config import AppPaths
         from nemo_tui.store import explain_state_error

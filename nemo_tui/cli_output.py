@@ -18,6 +18,22 @@ PROG = "nemo-tui"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
+def reader_gone() -> int:
+    """stdout's reader went away (``nemo-tui jobs | head``): stop without a word, as `cat` or
+    `grep` do, killed by SIGPIPE (the shell says 141); exit 1 would claim the backend said no.
+    Returns EXIT_OK where there is no SIGPIPE (Windows)."""
+    import contextlib
+    import os
+    import signal
+
+    with contextlib.suppress(OSError):  # nothing left to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # Python ignores it by default
+        os.kill(os.getpid(), signal.SIGPIPE)
+    return EXIT_OK
+
+
 class UsageError(NemoError):
     """Bad command-line input noticed by nemo-tui itself (exit 2)."""
 
