@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from test_ui_palette_keys import palette_texts
 from test_ui_support import RecordingStudio, studio_settings, until
 
 from nemo_tui.ui.commands import ACTIONS
@@ -12,12 +13,7 @@ pytestmark = pytest.mark.usefixtures("fast_idle")
 
 def palette_titles(app) -> list[str]:
     """The titles of the palette's options, top to bottom."""
-    found = app.screen.query("CommandList")
-    if not found:
-        return []
-    listing = found.first()
-    return [str(listing.get_option_at_index(i).prompt).split("\n")[0]
-            for i in range(listing.option_count)]
+    return [text.split("\n")[0] for text in palette_texts(app)]
 
 
 async def test_palette_lists_the_actions_in_table_order_then_textual_ones(tmp_path):
