@@ -126,3 +126,42 @@ async def test_reopened_session_is_named_by_its_title(backend, tmp_path):
         await settle(pilot)
         assert again.session.session_id == first
         assert opened_line(again) == f"Session \u201c{title}\u201d opened."
+
+
+async def test_ctrl_o_reads_the_recent_sessions_off_the_event_loop(backend, tmp_path,
+                                                                   monkeypatch):
+    """The recent-sessions file is read in a thread; the list still opens (key and palette)."""
+    import threading
+
+    loop_thread = threading.get_ident()
+    reads: list[int] = []
+    original = SessionStore.recent
+
+    def recording_recent(self, api_url):
+        reads.append(threading.get_ident())
+        return original(self, api_url)
+
+    monkeypatch.setattr(SessionStore, "recent", recording_recent)
+    app = make_studio(backend.url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions screen")
+        assert app.session.session_id in [r.session_id for r in app.screen.recent]
+        await pilot.press("escape")
+        await until(pilot, lambda: len(app.screen_stack) == 1, "sessions closed")
+        await pilot.press("ctrl+p", *"Open session")
+        await until(pilot, lambda: "Open session" in palette_first(app), "palette match")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions again")
+        assert len(app.screen_stack) == 2
+    assert len(reads) >= 2 and loop_thread not in reads
+
+
+def palette_first(app) -> str:
+    """The palette's highlighted option's text ("" when no palette is open)."""
+    found = app.screen.query("CommandList")
+    listing = found.first() if found else None
+    if listing is None or listing.highlighted is None:
+        return ""
+    return str(listing.get_option_at_index(listing.highlighted).prompt)

@@ -319,19 +319,9 @@ class NemoStudioApp(App[int]):
         self.io.new_session()
 
     def action_open_session(self) -> None:
-        """Pick a recent session to reopen."""
-        from nemo_tui.ui.screens.sessions import SessionsScreen
-
-        recent = self.session_store.recent(self.settings.api_url)
-        current = self.client.session.session_id if self.client.session else None
-
-        def chosen(session_id: str | None) -> None:
-            if session_id == "new":
-                self.io.new_session()
-            elif session_id and session_id != current:
-                self.io.switch_session(session_id, recent)
-
-        self.push_screen(SessionsScreen(recent, clock=self.clock, current=current), chosen)
+        """Pick a recent session to reopen (ui/session_view.py)."""
+        self.run_worker(session_view.pick_session(self), group="pick-session", exclusive=True,
+                        exit_on_error=False, description="recent sessions")
 
     def action_run_batch(self) -> None:
         """Pick a batch file and run it with the batch engine (ui/batch_runs.py)."""

@@ -5,6 +5,7 @@ Plain functions taking the App (no mixin), named on the App class like the handl
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.session import RECORDED, ROLE_KINDS, Session
@@ -58,6 +59,25 @@ def replay_kind(entry: Any) -> str:
     if kind in RECORDED and RECORDED[kind] == entry.role:
         return kind
     return ROLE_KINDS.get(entry.role, "info")
+
+
+async def pick_session(app: NemoStudioApp) -> None:
+    """Ctrl+O: list the recent sessions (the file is read in a thread) and reopen the one
+    picked, or start a new one."""
+    from nemo_tui.ui.screens.sessions import SessionsScreen
+
+    recent = await asyncio.to_thread(app.session_store.recent, app.settings.api_url)
+    if len(app.screen_stack) > 1:
+        return  # another dialog opened meanwhile: never stack this one over it
+    current = app.client.session.session_id if app.client.session else None
+
+    def chosen(session_id: str | None) -> None:
+        if session_id == "new":
+            app.io.new_session()
+        elif session_id and session_id != current:
+            app.io.switch_session(session_id, recent)
+
+    app.push_screen(SessionsScreen(recent, clock=app.clock, current=current), chosen)
 
 
 def leave_turn(app: NemoStudioApp) -> None:
