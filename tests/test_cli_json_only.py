@@ -62,5 +62,5 @@ def test_web_json_prints_its_url_as_json(local_backend):
         assert json.loads(first) == {"url": f"http://127.0.0.1:{port}"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as resp:
             assert resp.status == 200  # said once it answers, not just before it binds
-        out, err = stop(proc, 0)  # textual-serve stops on Ctrl-C as its way out
+        out, err = stop(proc, 130)  # Ctrl-C: "interrupted", as CLI.md says
     assert out == "" and "Traceback" not in err
