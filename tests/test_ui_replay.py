@@ -9,6 +9,7 @@ from test_ui_support import lines, make_studio, say, settle, shown, until
 
 from nemo_tui.store import SessionStore, TranscriptStore
 from nemo_tui.ui.screens.sessions import SessionsScreen
+from nemo_tui.ui.widgets.chat import ChatInput
 
 pytestmark = pytest.mark.usefixtures("fast_idle")
 
@@ -93,7 +94,8 @@ async def reopen(pilot, session_id: str) -> None:
     """Ctrl+O, pick ``session_id``, wait until it is shown."""
     app = pilot.app
     await pilot.press("ctrl+o")
-    await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions screen")
+    await until(pilot, lambda: isinstance(app.screen, SessionsScreen)
+                and app.screen.query("#sessions-list"), "sessions list")
     ids = [r.session_id for r in app.screen.recent]
     app.screen.query_one("#sessions-list").highlighted = ids.index(session_id)
     await pilot.press("enter")
@@ -128,26 +130,17 @@ async def test_reopened_session_is_named_by_its_title(backend, tmp_path):
         assert opened_line(again) == f"Session \u201c{title}\u201d opened."
 
 
-async def test_ctrl_o_reads_the_recent_sessions_off_the_event_loop(backend, tmp_path,
-                                                                   monkeypatch):
-    """The recent-sessions file is read in a thread; the list still opens (key and palette)."""
-    import threading
 
-    loop_thread = threading.get_ident()
-    reads: list[int] = []
-    original = SessionStore.recent
-
-    def recording_recent(self, api_url):
-        reads.append(threading.get_ident())
-        return original(self, api_url)
-
-    monkeypatch.setattr(SessionStore, "recent", recording_recent)
+async def test_keys_typed_right_after_ctrl_o_reach_the_sessions_dialog(backend, tmp_path):
+    """Ctrl+O then typing at once: the keys filter the list (the dialog is up before the next
+    key), nothing lands in the chat input; the palette's entry opens it too."""
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+o")
-        await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions screen")
-        assert app.session.session_id in [r.session_id for r in app.screen.recent]
+        await pilot.press("ctrl+o", "z", "q")
+        assert isinstance(app.screen, SessionsScreen)
+        assert app.screen.query_one("#sessions-filter").value == "zq"
+        assert app.query_one(ChatInput).value == ""
         await pilot.press("escape")
         await until(pilot, lambda: len(app.screen_stack) == 1, "sessions closed")
         await pilot.press("ctrl+p", *"Open session")
@@ -155,7 +148,6 @@ async def test_ctrl_o_reads_the_recent_sessions_off_the_event_loop(backend, tmp_
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SessionsScreen), "sessions again")
         assert len(app.screen_stack) == 2
-    assert len(reads) >= 2 and loop_thread not in reads
 
 
 def palette_first(app) -> str:

@@ -320,8 +320,7 @@ class NemoStudioApp(App[int]):
 
     def action_open_session(self) -> None:
         """Pick a recent session to reopen (ui/session_view.py)."""
-        self.run_worker(session_view.pick_session(self), group="pick-session", exclusive=True,
-                        exit_on_error=False, description="recent sessions")
+        session_view.pick_session(self)
 
     def action_run_batch(self) -> None:
         """Pick a batch file and run it with the batch engine (ui/batch_runs.py)."""

@@ -5,7 +5,6 @@ Plain functions taking the App (no mixin), named on the App class like the handl
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from nemo_tui.session import RECORDED, ROLE_KINDS, Session
@@ -61,14 +60,16 @@ def replay_kind(entry: Any) -> str:
     return ROLE_KINDS.get(entry.role, "info")
 
 
-async def pick_session(app: NemoStudioApp) -> None:
-    """Ctrl+O: list the recent sessions (the file is read in a thread) and reopen the one
-    picked, or start a new one."""
+def pick_session(app: NemoStudioApp) -> None:
+    """Ctrl+O: list the recent sessions and reopen the one picked, or start a new one.
+
+    The list (one small file) is read here, on the event loop, on purpose: the dialog must be
+    up before the next key is handled, or keys typed right after Ctrl+O (a filter, Enter) went
+    to the chat input and Enter sent them to the agent.
+    """
     from nemo_tui.ui.screens.sessions import SessionsScreen
 
-    recent = await asyncio.to_thread(app.session_store.recent, app.settings.api_url)
-    if len(app.screen_stack) > 1:
-        return  # another dialog opened meanwhile: never stack this one over it
+    recent = app.session_store.recent(app.settings.api_url)
     current = app.client.session.session_id if app.client.session else None
 
     def chosen(session_id: str | None) -> None:
