@@ -228,15 +228,18 @@ async def test_watch_job_slows_down_while_nothing_changes(local_backend, paths, 
 
         client.pause_polling = spy
         job = await start_job(client, local_backend.url, tmp_path)
+        # reply 6 is a change too, whatever the real render did meanwhile (it may be done)
         local_backend.add_faults([{"endpoint": "render_poll", "status": "processing",
-                                   "progress": 7, "times": 5}])
+                                   "progress": 7, "times": 5},
+                                  {"endpoint": "render_poll", "status": "processing",
+                                   "progress": 50, "times": 1}])
         done = await watch_job(client, job, JobStore(paths), interval=0.2, download=False)
     assert done.status == "completed"
     # reply 1 changed pending -> processing 7; replies 2-5 changed nothing
     expected = [0.2, 0.3, 0.45, 0.675, 1.0125]
     for got, want in zip(requested[:5], expected, strict=True):
         assert want * (1 - JITTER) <= got <= want * (1 + JITTER)
-    # reply 6 is the real status: a change, so the next pause is the base again
+    # reply 6 (processing 50) is a change, so the next pause is the base again
     assert 0.2 * (1 - JITTER) <= requested[5] <= 0.2 * (1 + JITTER)
 
 
