@@ -122,20 +122,18 @@ async def test_still_of_a_broken_file_is_a_sentence(tmp_path):
         assert "broken.mp4" in (still.picture.message or "")
 
 
+FOREST = "make a 6 second video of a forest with piano music"
+
+
 async def test_timeline_still_follows_the_selection_and_the_version(backend, tmp_path):
     """Studio on the local backend: a render of version 1 downloaded, a segment selected → the
     still of its middle frame labelled v1; after an edit (version 2) the same still is marked
     older version; a track (no segment) hides it."""
-    from test_ui_support import make_studio, say, settle
+    from test_ui_support import exported, make_studio, say, settle
 
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await say(pilot, "make a 6 second video of a forest with piano music")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot, limit=60)
-        job = next(iter(app.jobs_table.jobs.values()))
+        job = await exported(pilot, FOREST, limit=60)
         assert job.path and job.version is not None
         pane = app.timeline
         pane.select((0, 0))
@@ -164,18 +162,13 @@ async def test_timeline_still_follows_the_selection_and_the_version(backend, tmp
 async def test_timeline_still_leaves_the_ruler_visible_at_80x24(backend, tmp_path):
     """At 80x24 the timeline pane is a few rows tall: the still would cover the ruler and the
     playhead, so it stays hidden there; at 120x40 it shows."""
-    from test_ui_support import make_studio, say, settle
+    from test_ui_support import exported, make_studio
 
     from nemo_tui.ui.widgets.still import show_timeline_still
 
     app = make_studio(backend.url, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await say(pilot, "make a 6 second video of a forest with piano music")
-        await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot, limit=60)
-        assert next(iter(app.jobs_table.jobs.values())).path
+        assert (await exported(pilot, FOREST, limit=60)).path
         pane = app.timeline
         pane.select((0, 0))
         await show_timeline_still(pane)  # what the selection's rest runs

@@ -181,14 +181,15 @@ async def say(pilot: Any, text: str) -> None:
     await pilot.press("enter")
 
 
-async def exported(pilot: Any, prompt: str) -> Any:
-    """Once connected, ask for ``prompt``, export it (Ctrl+S) and wait until that is done;
-    returns the (first) job of the jobs table."""
+async def exported(pilot: Any, prompt: str, limit: float = 20.0) -> Any:
+    """Once connected, ask for ``prompt``, export it (Ctrl+S) and wait until that is done
+    (``limit`` guards the render's wait against a hang); returns the (first) job of the jobs
+    table."""
     await settle(pilot)
     await say(pilot, prompt)
     await settle(pilot)
     await pilot.press("ctrl+s")
-    await settle(pilot)
+    await settle(pilot, limit=limit)
     return next(iter(pilot.app.jobs_table.jobs.values()))
 
 
